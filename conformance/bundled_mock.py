@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 
@@ -39,11 +40,13 @@ class BundledMock:
         command = [sys.executable, "-m", "conformance_mock", "--host", "127.0.0.1", "--port", str(self.port)]
         for fault in self.faults:
             command += ["--fault", fault]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._log = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                error = self._process.stderr.read().decode(errors="replace").strip().splitlines()
+                self._log.seek(0)
+                error = self._log.read().decode(errors="replace").strip().splitlines()
                 raise MockStartError(f"the bundled mock exited at start: {error[-1] if error else 'no output'}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -61,6 +64,8 @@ class BundledMock:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._process:
+            self._log.close()
 
     def __enter__(self) -> BundledMock:
         return self.start()
