@@ -1,0 +1,51 @@
+"""Schemathesis on the real specs: loading them, sending a case with httpx, validating the answer."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import schemathesis
+from schemathesis.config._output import DEFAULT_KEYS_TO_SANITIZE
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from conformance.catalogue import requirements, spec_path
+from conformance.exchange import REDACTED, SHORTENED, ApiClient, Exchange
+from conformance.verdict import ConformanceFailure
+
+# Schemathesis' default redaction misses the POLY_* and X-PM-* secrets.
+CONFIG = schemathesis.Config.from_dict(
+    {"output": {"sanitization": {"keys-to-sanitize": [*DEFAULT_KEYS_TO_SANITIZE, *REDACTED, *SHORTENED]}}}
+)
+CHECKS = [response_schema_conformance, content_type_conformance]
+
+
+def fresh(api: str) -> schemathesis.BaseSchema:
+    """A new schema object, for registering an auth hook on."""
+    return schemathesis.openapi.from_path(spec_path(api), config=CONFIG)
+
+
+@cache
+def load(api: str) -> schemathesis.BaseSchema:
+    return fresh(api)
+
+
+def send(http: ApiClient, case: schemathesis.Case) -> Exchange:
+    """Send a schemathesis case with the suite's own client (rate limit included)."""
+    kwargs = case.as_transport_kwargs()
+    return http.send(
+        case.method, case.formatted_path, headers=kwargs["headers"], params=kwargs["params"] or None,
+        json=kwargs.get("json"), content=kwargs.get("data"),
+    )
+
+
+def validate(rid: str, case: schemathesis.Case, exchange: Exchange) -> None:
+    """Schemathesis' own response validation; a finding fails ``rid``."""
+    __tracebackhide__ = True
+    try:
+        case.validate_response(exchange.response, checks=CHECKS)
+    except (AssertionError, FailureGroup) as error:
+        actual = str(error).strip().splitlines()[0] + "\n    " + exchange.describe_response()
+        raise ConformanceFailure(
+            requirements()[rid], f"an answer of the documented schema for status {exchange.status}", actual, exchange
+        ) from None

@@ -1,0 +1,56 @@
+"""What a batch really does: the named open orders are canceled, the others stay open."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.signing import UsSigner
+from conformance.verdict import inform, require
+from strategies.batches import body, entry
+from strategies.layouts import named_subsets, order_layouts
+
+
+def _cancel(us, me, orders):
+    exchange = us.batch_cancel(body([entry(o["id"], o["marketSlug"]) for o in orders]), signer=UsSigner(me))
+    require("US-BC-001", exchange.status == 200, expected="200 for a valid batch", exchange=exchange)
+    return exchange
+
+
+def _judge(us, me, exchange, named, unnamed):
+    states = us.states(me)
+    left_open = [o["id"] for o in named if states.get(o["id"]) != "canceled"]
+    require("US-BC-007", not left_open, expected="every named open order canceled (control plane truth)",
+            actual=f"still open: {left_open[:5]}", exchange=exchange)
+    closed = [o["id"] for o in unnamed if states.get(o["id"]) != "open"]
+    require("US-BC-008", not closed, expected="every order the batch does not name still open",
+            actual=f"canceled: {closed[:5]}", exchange=exchange)
+
+
+@pytest.mark.requirement("US-BC-007", "US-BC-008")
+@given(layout=order_layouts(min_size=1, max_size=8), data=st.data())
+def test_named_orders_are_canceled_and_others_stay_open(us, layout, data):
+    """"Cancel up to 20 orders in a single request" — those, and only those."""
+    me = us.account()
+    orders = us.add_orders(me, layout)
+    picked = data.draw(named_subsets(len(orders)).filter(bool), label="named")
+    named = [orders[i] for i in picked]
+    unnamed = [o for i, o in enumerate(orders) if i not in picked]
+    _judge(us, me, _cancel(us, me, named), named, unnamed)
+
+
+@pytest.mark.requirement("US-BC-008")
+def test_an_unnamed_order_in_a_named_market_stays_open(us):
+    """"orderId: Exchange-assigned order ID to cancel." — not every order of its market."""
+    me = us.account()
+    named, unnamed = us.add_orders(me, [{"marketSlug": "market-alpha"}, {"marketSlug": "market-alpha"}])
+    _judge(us, me, _cancel(us, me, [named]), [named], [unnamed])
+
+
+@pytest.mark.requirement("US-BC-020")
+def test_mismatched_market_slug_is_reported(us):
+    """Whether an entry whose marketSlug is not the order's market still cancels it: reported only."""
+    me = us.account()
+    (order,) = us.add_orders(me, [{"marketSlug": "market-alpha"}])
+    exchange = us.batch_cancel(body([entry(order["id"], "market-beta")]), signer=UsSigner(me))
+    state = us.states(me).get(order["id"])
+    inform("US-BC-020", f"an entry naming the wrong market answered {exchange.status}; the order is {state}")

@@ -1,0 +1,246 @@
+"""Auth header sets and their mutations, for both schemes.
+
+Each mutation kind maps to the requirement a correct server satisfies by
+answering 401. A kind is a function of the caller's signer and, where the kind
+needs one, another account's signer; it returns a strategy of ``Mutation``s,
+whose repr names the mutation and never shows a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from conformance.signing import ClobCredentials, ClobSigner, UsCredentials, UsSigner, clob_signature, us_signature
+from conformance.target import CLOB_PATH, US_PATH
+from strategies.spec import clob_security_headers, us_security_headers
+
+
+@dataclass(frozen=True, repr=False)
+class Mutation:
+    requirement: str
+    description: str
+    headers: dict[str, str]
+
+    def __repr__(self) -> str:
+        return f"Mutation({self.description!r})"
+
+
+@dataclass(frozen=True)
+class Kind:
+    requirement: str
+    build: Callable[..., st.SearchStrategy[Mutation]]
+    needs_other_account: bool = False
+
+
+printable = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40)
+OTHER_METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "HEAD"])
+
+
+def _now_s() -> int:
+    return int(time.time())
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# --- CLOB L2 -----------------------------------------------------------------
+
+CLOB_METHOD = "DELETE"
+CLOB_OTHER_PATHS = st.sampled_from(["/cancel", "/orders", "/cancel-all/", "/", "/cancel-all?x=1", "/CANCEL-ALL"])
+_CLOB_HEADER_REQUIREMENT = {
+    "POLY_API_KEY": "CLOB-CA-005",
+    "POLY_PASSPHRASE": "CLOB-CA-006",
+    "POLY_ADDRESS": "CLOB-CA-007",
+    "POLY_SIGNATURE": "CLOB-CA-008",
+    "POLY_TIMESTAMP": "CLOB-CA-008",
+}
+
+
+def clob_headers(me: ClobSigner) -> dict[str, str]:
+    return me.headers(CLOB_METHOD, CLOB_PATH)
+
+
+def _clob_replace(me: ClobSigner, rid: str, what: str, **changes: str) -> Mutation:
+    return Mutation(rid, what, {**clob_headers(me), **changes})
+
+
+def _clob_signed(me: ClobSigner, rid: str, what: str, *, secret: str | None = None, method: str = CLOB_METHOD,
+                 path: str = CLOB_PATH, body: str = "", signed_timestamp: str | None = None) -> Mutation:
+    headers = clob_headers(me)
+    timestamp = signed_timestamp if signed_timestamp is not None else headers["POLY_TIMESTAMP"]
+    signature = clob_signature(secret or me.credentials.secret, timestamp, method, path, body)
+    return Mutation(rid, what, {**headers, "POLY_SIGNATURE": signature})
+
+
+def _random_secret() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def _random_address() -> str:
+    return "0x" + os.urandom(20).hex()
+
+
+def _without(me: ClobSigner | UsSigner, headers: Callable, name: str, rid: str) -> st.SearchStrategy[Mutation]:
+    return st.builds(lambda: Mutation(rid, f"no {name} header", {k: v for k, v in headers(me).items() if k != name}))
+
+
+def _clob_missing_and_empty() -> dict[str, Kind]:
+    kinds = {}
+    for name in clob_security_headers():
+        rid = _CLOB_HEADER_REQUIREMENT[name]
+        kinds[f"missing {name}"] = Kind(rid, lambda me, name=name, rid=rid: _without(me, clob_headers, name, rid))
+        kinds[f"empty {name}"] = Kind(
+            rid, lambda me, name=name, rid=rid: st.builds(lambda: _clob_replace(me, rid, f"empty {name}", **{name: ""}))
+        )
+    return kinds
+
+
+CLOB_MUTATIONS: dict[str, Kind] = {
+    **_clob_missing_and_empty(),
+    "unknown api key": Kind("CLOB-CA-005", lambda me: st.uuids().map(
+        lambda u: _clob_replace(me, "CLOB-CA-005", f"unknown POLY_API_KEY {u}", POLY_API_KEY=str(u)))),
+    "other account's api key": Kind("CLOB-CA-005", lambda me, other: st.just(None).map(
+        lambda _: _clob_replace(me, "CLOB-CA-005", "another account's POLY_API_KEY", POLY_API_KEY=other.credentials.api_key)),
+        needs_other_account=True),
+    "wrong passphrase": Kind("CLOB-CA-006", lambda me: printable.filter(lambda p: p != me.credentials.passphrase).map(
+        lambda p: _clob_replace(me, "CLOB-CA-006", "a made-up POLY_PASSPHRASE", POLY_PASSPHRASE=p))),
+    "other account's passphrase": Kind("CLOB-CA-006", lambda me, other: st.just(None).map(
+        lambda _: _clob_replace(me, "CLOB-CA-006", "another account's POLY_PASSPHRASE",
+                                POLY_PASSPHRASE=other.credentials.passphrase)), needs_other_account=True),
+    "other address": Kind("CLOB-CA-007", lambda me: st.builds(
+        lambda: _clob_replace(me, "CLOB-CA-007", "a random POLY_ADDRESS", POLY_ADDRESS=_random_address()))),
+    "other account's address": Kind("CLOB-CA-007", lambda me, other: st.just(None).map(
+        lambda _: _clob_replace(me, "CLOB-CA-007", "another account's POLY_ADDRESS", POLY_ADDRESS=other.credentials.address)),
+        needs_other_account=True),
+    "signature over another method": Kind("CLOB-CA-008", lambda me: OTHER_METHODS.map(
+        lambda m: _clob_signed(me, "CLOB-CA-008", f"POLY_SIGNATURE over method {m}", method=m))),
+    "signature over another path": Kind("CLOB-CA-008", lambda me: CLOB_OTHER_PATHS.map(
+        lambda p: _clob_signed(me, "CLOB-CA-008", f"POLY_SIGNATURE over path {p}", path=p))),
+    "signature over another timestamp": Kind("CLOB-CA-008", lambda me: st.integers(-10**6, 10**6).filter(bool).map(
+        lambda d: _clob_signed(me, "CLOB-CA-008", f"POLY_SIGNATURE over POLY_TIMESTAMP {d:+d} s",
+                               signed_timestamp=str(_now_s() + d)))),
+    "signature over a body not sent": Kind("CLOB-CA-008", lambda me: st.sampled_from(['{"market":"x"}', "{}", " "]).map(
+        lambda b: _clob_signed(me, "CLOB-CA-008", f"POLY_SIGNATURE over body {b!r}", body=b))),
+    "signature with another secret": Kind("CLOB-CA-008", lambda me: st.builds(
+        lambda: _clob_signed(me, "CLOB-CA-008", "POLY_SIGNATURE with a random secret", secret=_random_secret()))),
+    "signature with other account's secret": Kind("CLOB-CA-008", lambda me, other: st.just(None).map(
+        lambda _: _clob_signed(me, "CLOB-CA-008", "POLY_SIGNATURE with another account's secret",
+                               secret=other.credentials.secret)), needs_other_account=True),
+    "malformed signature": Kind("CLOB-CA-008", lambda me: printable.map(
+        lambda s: _clob_replace(me, "CLOB-CA-008", f"POLY_SIGNATURE {s!r}", POLY_SIGNATURE=s))),
+}
+
+
+# --- Polymarket US Ed25519 ---------------------------------------------------
+
+US_METHOD = "POST"
+US_OTHER_PATHS = st.sampled_from(
+    ["/v1/orders/batched", "/v1/orders/batched/cancel/", "/v1/order/x/cancel", "/v1/orders/batched/cancel?x=1", "/"]
+)
+WINDOW_MS = 30_000
+MARGIN_MS = 5_000  # the suite's and the server's clocks and the network need room
+
+
+def us_headers(me: UsSigner, timestamp: str | None = None) -> dict[str, str]:
+    return me.headers(US_METHOD, US_PATH, timestamp=timestamp)
+
+
+def _us_replace(me: UsSigner, rid: str, what: str, **changes: str) -> Mutation:
+    return Mutation(rid, what, {**us_headers(me), **{k.replace("_", "-"): v for k, v in changes.items()}})
+
+
+def _us_signed(me: UsSigner, rid: str, what: str, *, secret_key: str | None = None, method: str = US_METHOD,
+               path: str = US_PATH, suffix: str = "", signed_timestamp: str | None = None) -> Mutation:
+    headers = us_headers(me)
+    timestamp = signed_timestamp if signed_timestamp is not None else headers["X-PM-Timestamp"]
+    signature = us_signature(secret_key or me.credentials.secret_key, timestamp, method, path + suffix)
+    return Mutation(rid, what, {**headers, "X-PM-Signature": signature})
+
+
+def us_at_offset(me: UsSigner, rid: str, offset_ms: int, what: str | None = None) -> Mutation:
+    """Correctly signed headers whose timestamp is ``offset_ms`` off the suite's clock."""
+    timestamp = str(_now_ms() + offset_ms)
+    return Mutation(rid, what or f"X-PM-Timestamp {offset_ms / 1000:+.1f} s off", us_headers(me, timestamp))
+
+
+def _random_seed_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def _us_missing_and_empty() -> dict[str, Kind]:
+    kinds = {}
+    for name in us_security_headers():
+        kinds[f"missing {name}"] = Kind("US-BC-010", lambda me, name=name: _without(me, us_headers, name, "US-BC-010"))
+        kinds[f"empty {name}"] = Kind("US-BC-010", lambda me, name=name: st.builds(
+            lambda: Mutation("US-BC-010", f"empty {name}", {**us_headers(me), name: ""})))
+    return kinds
+
+
+def _stale_or_future(sign: int) -> Callable[[UsSigner], st.SearchStrategy[Mutation]]:
+    offsets = st.integers(WINDOW_MS + MARGIN_MS, 7_200_000).map(lambda ms: sign * ms)
+    return lambda me: offsets.map(lambda ms: us_at_offset(me, "US-BC-012", ms))
+
+
+US_MUTATIONS: dict[str, Kind] = {
+    **_us_missing_and_empty(),
+    "unknown key id": Kind("US-BC-014", lambda me: st.uuids().map(
+        lambda u: _us_replace(me, "US-BC-014", f"unknown X-PM-Access-Key {u}", X_PM_Access_Key=str(u)))),
+    "key id not a uuid": Kind("US-BC-014", lambda me: printable.map(
+        lambda k: _us_replace(me, "US-BC-014", f"X-PM-Access-Key {k!r}", X_PM_Access_Key=k))),
+    "other account's key id": Kind("US-BC-014", lambda me, other: st.just(None).map(
+        lambda _: _us_replace(me, "US-BC-014", "another account's X-PM-Access-Key, the caller's signature",
+                              X_PM_Access_Key=other.credentials.key_id)), needs_other_account=True),
+    "stale timestamp": Kind("US-BC-012", _stale_or_future(-1)),
+    "future timestamp": Kind("US-BC-012", _stale_or_future(+1)),
+    "timestamp in seconds": Kind("US-BC-012", lambda me: st.integers(-5, 5).map(
+        lambda d: Mutation("US-BC-012", "X-PM-Timestamp in seconds", us_headers(me, str(_now_ms() // 1000 + d))))),
+    "timestamp not a number": Kind("US-BC-012", lambda me: st.sampled_from(["", "now", "1.7e12", "-1", "0x1"]).flatmap(
+        lambda t: st.just(Mutation("US-BC-012", f"X-PM-Timestamp {t!r}", us_headers(me, t or "abc"))))),
+    "signature over another method": Kind("US-BC-011", lambda me: OTHER_METHODS.map(
+        lambda m: _us_signed(me, "US-BC-011", f"X-PM-Signature over method {m}", method=m))),
+    "signature over another path": Kind("US-BC-011", lambda me: US_OTHER_PATHS.map(
+        lambda p: _us_signed(me, "US-BC-011", f"X-PM-Signature over path {p}", path=p))),
+    "signature over another timestamp": Kind("US-BC-011", lambda me: st.integers(-20_000, 20_000).filter(bool).map(
+        lambda d: _us_signed(me, "US-BC-011", f"X-PM-Signature over X-PM-Timestamp {d:+d} ms",
+                             signed_timestamp=str(_now_ms() + d)))),
+    "signature over path and body": Kind("US-BC-011", lambda me: st.just('{"orders":[]}').map(
+        lambda b: _us_signed(me, "US-BC-011", "X-PM-Signature over timestamp + method + path + body", suffix=b))),
+    "signature with another key": Kind("US-BC-011", lambda me: st.builds(
+        lambda: _us_signed(me, "US-BC-011", "X-PM-Signature with a random key", secret_key=_random_seed_key()))),
+    "signature with other account's key": Kind("US-BC-011", lambda me, other: st.just(None).map(
+        lambda _: _us_signed(me, "US-BC-011", "X-PM-Signature with another account's key",
+                             secret_key=other.credentials.secret_key)), needs_other_account=True),
+    "signature not base64": Kind("US-BC-011", lambda me: printable.filter(lambda s: not _is_b64(s)).map(
+        lambda s: _us_replace(me, "US-BC-011", f"X-PM-Signature {s!r}", X_PM_Signature=s))),
+    "signature of wrong length": Kind("US-BC-011", lambda me: st.sampled_from([1, 32, 63, 65, 128]).map(
+        lambda n: _us_replace(me, "US-BC-011", f"X-PM-Signature of {n} bytes",
+                              X_PM_Signature=base64.b64encode(os.urandom(n)).decode()))),
+}
+
+
+def _is_b64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except ValueError:
+        return False
+    return True
+
+
+def draw_mutation(kinds: dict[str, Kind], name: str, data: st.DataObject, me, other=None) -> Mutation:
+    kind = kinds[name]
+    strategy = kind.build(me, other) if kind.needs_other_account else kind.build(me)
+    return data.draw(strategy, label=name)
+
+
+__all__ = [
+    "CLOB_MUTATIONS", "US_MUTATIONS", "Mutation", "Kind", "draw_mutation", "us_at_offset", "clob_headers", "us_headers",
+    "WINDOW_MS", "MARGIN_MS", "ClobCredentials", "UsCredentials",
+]
