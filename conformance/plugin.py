@@ -25,6 +25,7 @@ _common = {
     "deadline": None,
     "database": None,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    "report_multiple_bugs": False,
 }
 settings.register_profile("quick", max_examples=4, derandomize=True, **_common)
 settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
@@ -180,13 +181,23 @@ def _record(config: pytest.Config, rid: str, outcome: str, nodeid: str, detail: 
         entry["details"].append(detail)
 
 
+def _conformance_failure(error: BaseException) -> BaseException:
+    """The ConformanceFailure inside ``error`` (hypothesis may wrap it, e.g. when a replay is flaky), else ``error``."""
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            found = _conformance_failure(inner)
+            if isinstance(found, verdict.ConformanceFailure):
+                return found
+    return error
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     report = yield
     reqs = _requirements_of(item)
     if not reqs:
         return report
-    failure = call.excinfo.value if call.excinfo else None
+    failure = _conformance_failure(call.excinfo.value) if call.excinfo else None
     if isinstance(failure, verdict.ConformanceFailure):
         report.longrepr = str(failure)  # the message is the whole story; no traceback
     if report.when == "call" or (report.when == "setup" and not report.passed):
