@@ -24,6 +24,6 @@ def order_layouts(min_size: int = 0, max_size: int = 8, uncancelable: bool = Fal
     return st.lists(order_entries(uncancelable), min_size=min_size, max_size=max_size)
 
 
-def named_subsets(size: int) -> st.SearchStrategy[list[int]]:
+def named_subsets(size: int, min_size: int = 0) -> st.SearchStrategy[list[int]]:
     """Which of ``size`` orders a batch names (indices, in a drawn order)."""
-    return st.lists(st.integers(0, size - 1), unique=True, max_size=size) if size else st.just([])
+    return st.lists(st.integers(0, size - 1), unique=True, min_size=min_size, max_size=size) if size else st.just([])

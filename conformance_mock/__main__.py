@@ -1,0 +1,30 @@
+"""``conformance-mock``: run the bundled mock as a real server (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from conformance_mock.app import create_app
+from conformance_mock.faults import FAULTS
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="conformance-mock",
+        description="A mock of Polymarket's CLOB DELETE /cancel-all and US POST /v1/orders/batched/cancel, "
+        "with the conformance control plane.",
+        epilog="faults (for the project's self-tests): " + "; ".join(f"{name}: {why}" for name, why in FAULTS.items()),
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
+                        help="start with this fault (repeatable; listed below)")
+    parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    args = parser.parse_args(argv)
+    uvicorn.run(create_app(args.fault), host=args.host, port=args.port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()

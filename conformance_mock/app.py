@@ -1,0 +1,37 @@
+"""One ASGI app: both cancel APIs and the control plane on one base URL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conformance_mock import clob, control, faults as fault_registry, us
+from conformance_mock.http import error
+from conformance_mock.store import Store
+
+log = logging.getLogger("conformance_mock")
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    return error(exc.status_code, exc.detail)
+
+
+async def _bug(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error(500, "Internal server error")
+
+
+def create_app(faults: Iterable[str] = ()) -> Starlette:
+    """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only."""
+    app = Starlette(
+        routes=[*clob.routes, *us.routes, *control.routes],
+        exception_handlers={HTTPException: _http_error, Exception: _bug},
+    )
+    app.state.store = Store()
+    app.state.faults = fault_registry.check(frozenset(faults))
+    return app

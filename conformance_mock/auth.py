@@ -1,0 +1,56 @@
+"""Verifying the two auth schemes, as the documented servers do.
+
+Written independently of the suite's signers: the official clients' signatures
+must verify here (tests/interop), so a shared bug cannot hide.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+US_WINDOW_MS = 30_000
+
+
+class AuthError(Exception):
+    """Authentication failed; the message is safe to return."""
+
+
+def expected_clob_signature(secret: str, timestamp: str, method: str, path: str, body: bytes = b"", *,
+                            include_method: bool = True, include_path: bool = True) -> str:
+    """URL-safe base64 HMAC-SHA256, keyed by the URL-safe-base64-decoded secret, of timestamp + method + path (+ body)."""
+    message = timestamp.encode() + (method.encode() if include_method else b"") + (path.encode() if include_path else b"")
+    key = base64.urlsafe_b64decode(secret)
+    return base64.urlsafe_b64encode(hmac.new(key, message + body, hashlib.sha256).digest()).decode()
+
+
+def clob_signature_matches(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def us_timestamp_ok(timestamp: str, window_ms: int | None = US_WINDOW_MS) -> bool:
+    """"Unix timestamp in milliseconds. Must be within 30 seconds of server time.\""""
+    if not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    return window_ms is None or abs(int(time.time() * 1000) - int(timestamp)) <= window_ms
+
+
+def us_signature_valid(public_key: bytes, signature: str, message: str) -> bool:
+    """X-PM-Signature: standard base64 Ed25519 signature of ``message`` (timestamp + method + path)."""
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if len(raw) != 64:
+        return False
+    try:
+        VerifyKey(public_key).verify(message.encode(), raw)
+    except BadSignatureError:
+        return False
+    return True

@@ -1,0 +1,116 @@
+"""Accounts, orders and trading modes: the mock's whole state, behind one lock.
+
+Every cancel is one call under the lock, so concurrent cancels cancel each
+order exactly once and lose none.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nacl.signing import SigningKey
+
+OPEN, CANCELED = "open", "canceled"
+MODES = ("normal", "cancel-only", "disabled")
+DEFAULT_MARKET = "mock-market-1"
+
+
+@dataclass
+class Order:
+    id: str
+    api: str
+    account: str
+    market_slug: str
+    uncancelable_reason: str | None = None
+    state: str = OPEN
+    created: str = field(default_factory=lambda: datetime.datetime.now(datetime.UTC).isoformat())
+
+    @property
+    def cancelable(self) -> bool:
+        return self.state == OPEN and self.uncancelable_reason is None
+
+
+@dataclass
+class ClobAccount:
+    api_key: str
+    secret: str
+    passphrase: str
+    address: str
+
+
+@dataclass
+class UsAccount:
+    key_id: str
+    secret_key: str
+    verify_key: bytes
+
+
+class Store:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.clob_accounts: dict[str, ClobAccount] = {}
+            self.us_accounts: dict[str, UsAccount] = {}
+            self.orders: dict[str, Order] = {}
+            self.modes = {"clob": "normal", "us": "normal"}
+            self.listeners: list[Callable[[Order], None]] = []
+
+    def new_clob_account(self, address: str | None) -> ClobAccount:
+        account = ClobAccount(
+            api_key=str(uuid.uuid4()),
+            secret=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            passphrase=os.urandom(16).hex(),
+            address=address or "0x" + os.urandom(20).hex(),
+        )
+        with self.lock:
+            self.clob_accounts[account.api_key] = account
+        return account
+
+    def new_us_account(self) -> UsAccount:
+        key = SigningKey.generate()
+        public = bytes(key.verify_key)
+        account = UsAccount(str(uuid.uuid4()), base64.b64encode(bytes(key) + public).decode(), public)
+        with self.lock:
+            self.us_accounts[account.key_id] = account
+        return account
+
+    def account_exists(self, api: str, account: str) -> bool:
+        return account in (self.clob_accounts if api == "clob" else self.us_accounts)
+
+    def add_orders(self, api: str, account: str, entries: list[dict]) -> list[Order]:
+        created = []
+        with self.lock:
+            for entry in entries:
+                order_id = "0x" + os.urandom(32).hex() if api == "clob" else str(uuid.uuid4())
+                order = Order(order_id, api, account, entry.get("marketSlug") or DEFAULT_MARKET,
+                              entry.get("uncancelableReason"))
+                self.orders[order_id] = order
+                created.append(order)
+        return created
+
+    def orders_of(self, account: str) -> list[Order]:
+        with self.lock:
+            return [order for order in self.orders.values() if order.account == account]
+
+    def cancel_where(self, select: Callable[[Order], bool]) -> tuple[list[Order], list[Order]]:
+        """Atomically cancel every selected order; return (canceled now, selected but uncancelable)."""
+        with self.lock:
+            chosen = [order for order in self.orders.values() if select(order)]
+            canceled = [order for order in chosen if order.cancelable]
+            for order in canceled:
+                order.state = CANCELED
+            stuck = [order for order in chosen if order.state == OPEN and order.uncancelable_reason]
+            listeners = list(self.listeners)
+        for order in canceled:
+            for listener in listeners:
+                listener(order)
+        return canceled, stuck
