@@ -12,9 +12,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from conformance.signing import UsSigner
-from conformance.target import US_STREAM_PATH, TargetError, UsTarget
+from conformance.target import US_STREAM_PATH, UsTarget
 
 CANCELED = "EXECUTION_TYPE_CANCELED"
+
+
+class StreamRefused(Exception):
+    """The private order stream did not accept a correctly signed handshake."""
 
 
 class OrderStream:
@@ -66,6 +70,6 @@ def order_stream(us: UsTarget, signer: UsSigner) -> Iterator[OrderStream]:
     try:
         connection = connect(us.stream_url, additional_headers=headers, open_timeout=10)
     except (InvalidStatus, OSError) as error:
-        raise TargetError(f"the private order stream {us.stream_url} refused the connection: {error}") from None
+        raise StreamRefused(f"{us.stream_url} refused the handshake: {error}") from None
     with connection:
         yield OrderStream(connection)

@@ -22,10 +22,12 @@ class AuthError(Exception):
     """Authentication failed; the message is safe to return."""
 
 
-def expected_clob_signature(secret: str, timestamp: str, method: str, path: str, body: bytes = b"", *,
-                            include_method: bool = True, include_path: bool = True) -> str:
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+
+
+def expected_clob_signature(secret: str, timestamp: str, method: str, path: str, body: bytes = b"") -> str:
     """URL-safe base64 HMAC-SHA256, keyed by the URL-safe-base64-decoded secret, of timestamp + method + path (+ body)."""
-    message = timestamp.encode() + (method.encode() if include_method else b"") + (path.encode() if include_path else b"")
+    message = timestamp.encode() + method.encode() + path.encode()
     key = base64.urlsafe_b64decode(secret)
     return base64.urlsafe_b64encode(hmac.new(key, message + body, hashlib.sha256).digest()).decode()
 

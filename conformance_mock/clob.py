@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from conformance_mock.auth import AuthError, clob_signature_matches, expected_clob_signature
+from conformance_mock.auth import HTTP_METHODS, AuthError, clob_signature_matches, expected_clob_signature
 from conformance_mock.http import error, read_body
 from conformance_mock.store import CANCELED, ClobAccount, Store
 
@@ -20,7 +20,11 @@ def authenticate(request: Request, body: bytes, store: Store, faults: frozenset[
     missing = [name for name, value in values.items() if not value]
     if missing:
         raise AuthError(f"missing {', '.join(missing)}")
-    account = store.clob_accounts.get(values["POLY_API_KEY"])
+    if "clob-finds-account-by-address" in faults:
+        address = values["POLY_ADDRESS"].lower()
+        account = next((a for a in store.clob_accounts.values() if a.address.lower() == address), None)
+    else:
+        account = store.clob_accounts.get(values["POLY_API_KEY"])
     if account is None:
         raise AuthError("Invalid API key")
     if "clob-ignores-passphrase" not in faults and not clob_signature_matches(values["POLY_PASSPHRASE"], account.passphrase):
@@ -31,12 +35,10 @@ def authenticate(request: Request, body: bytes, store: Store, faults: frozenset[
         raise AuthError("POLY_TIMESTAMP must be a Unix timestamp")
     if "clob-skips-signature-check" in faults:
         return account
-    expected = expected_clob_signature(
-        account.secret, values["POLY_TIMESTAMP"], request.method, request.url.path, body,
-        include_method="clob-signature-ignores-method" not in faults,
-        include_path="clob-rejects-valid-signatures" not in faults,
-    )
-    if not clob_signature_matches(values["POLY_SIGNATURE"], expected):
+    methods = HTTP_METHODS if "clob-signature-ignores-method" in faults else (request.method,)
+    path = "" if "clob-rejects-valid-signatures" in faults else request.url.path
+    expected = (expected_clob_signature(account.secret, values["POLY_TIMESTAMP"], m, path, body) for m in methods)
+    if not any(clob_signature_matches(values["POLY_SIGNATURE"], e) for e in expected):
         raise AuthError("Invalid signature")
     return account
 

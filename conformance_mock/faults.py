@@ -7,10 +7,11 @@ requirement of the suite catches it.
 FAULTS: dict[str, str] = {
     # CLOB DELETE /cancel-all
     "clob-skips-signature-check": "any POLY_SIGNATURE is accepted (key, passphrase and address are still checked)",
+    "clob-finds-account-by-address": "the account is looked up by POLY_ADDRESS; POLY_API_KEY is not checked",
     "clob-ignores-passphrase": "POLY_PASSPHRASE is not checked",
     "clob-ignores-address": "POLY_ADDRESS is not checked",
     "clob-rejects-valid-signatures": "the expected HMAC leaves the path out, so correct signatures fail",
-    "clob-signature-ignores-method": "the expected HMAC leaves the method out",
+    "clob-signature-ignores-method": "the method is not bound: an HMAC made for any HTTP method is accepted",
     "clob-error-body-not-json": "401 answers are text/plain, not an ErrorResponse",
     "clob-omits-empty-not-canceled": "the 200 body leaves out not_canceled when it is empty",
     "clob-cancels-other-accounts": "cancel-all cancels and lists the open orders of every account",
@@ -21,10 +22,12 @@ FAULTS: dict[str, str] = {
     "clob-relists-canceled-orders": "every cancel-all lists all the caller's orders ever canceled",
     # US POST /v1/orders/batched/cancel
     "us-skips-signature-check": "any X-PM-Signature is accepted",
+    "us-missing-signature-skips-auth": "a request without X-PM-Signature is let through as the key's account",
+    "us-rejects-valid-signatures": "the signed message is expected to hold the full URL, so correct signatures fail",
     "us-accepts-stale-timestamps": "there is no timestamp window",
     "us-narrow-timestamp-window": "the timestamp window is 5 s instead of 30 s",
-    "us-signature-ignores-method": "the signed message is timestamp + path",
-    "us-signature-ignores-path": "the signed message is timestamp + method",
+    "us-signature-ignores-method": "the method is not bound: a signature made for any HTTP method is accepted",
+    "us-signature-tolerates-trailing-slash": "a signature over the path with a trailing slash is accepted too",
     "us-signature-checked-against-any-key": "the signature is tried against every account's key; the request acts as the one that verifies",
     "us-max-batch-25": "batches of up to 25 entries are accepted",
     "us-max-batch-10": "batches of more than 10 entries are rejected",

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from conformance_mock.auth import US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
+from conformance_mock.auth import HTTP_METHODS, US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
 from conformance_mock.http import error, is_json, parse_json, read_body
 from conformance_mock.store import CANCELED, OPEN, Order, Store, UsAccount
 
@@ -21,9 +21,11 @@ US_HEADERS = ("X-PM-Access-Key", "X-PM-Timestamp", "X-PM-Signature")
 MAX_ENTRIES = 20
 
 
-def authenticate(headers: Headers, method: str, path: str, store: Store, faults: frozenset[str]) -> UsAccount:
+def authenticate(headers: Headers, method: str, path: str, store: Store, faults: frozenset[str], url: str = "") -> UsAccount:
     """X-PM-Access-Key names the key; X-PM-Timestamp is within 30 s; X-PM-Signature signs timestamp + method + path."""
     key_id, timestamp, signature = (headers.get(name, "") for name in US_HEADERS)
+    if "us-missing-signature-skips-auth" in faults and not signature and key_id in store.us_accounts:
+        return store.us_accounts[key_id]
     if not (key_id and timestamp and signature):
         raise AuthError("missing authentication headers")
     window = None if "us-accepts-stale-timestamps" in faults else 5_000 if "us-narrow-timestamp-window" in faults else US_WINDOW_MS
@@ -34,12 +36,14 @@ def authenticate(headers: Headers, method: str, path: str, store: Store, faults:
         raise AuthError("unknown access key")
     if "us-skips-signature-check" in faults:
         return account
-    message = timestamp + ("" if "us-signature-ignores-method" in faults else method) + (
-        "" if "us-signature-ignores-path" in faults else path
-    )
+    methods = HTTP_METHODS if "us-signature-ignores-method" in faults else (method,)
+    paths = (url,) if "us-rejects-valid-signatures" in faults else (path,)
+    if "us-signature-tolerates-trailing-slash" in faults:
+        paths += (path + "/",)
+    messages = [timestamp + m + p for m in methods for p in paths]
     candidates = list(store.us_accounts.values()) if "us-signature-checked-against-any-key" in faults else [account]
     for candidate in candidates:
-        if us_signature_valid(candidate.verify_key, signature, message):
+        if any(us_signature_valid(candidate.verify_key, signature, message) for message in messages):
             return candidate
     raise AuthError("invalid signature")
 
@@ -69,7 +73,7 @@ async def batched_cancel(request: Request) -> Response:
     faults: frozenset[str] = request.app.state.faults
     raw = await read_body(request)
     try:
-        account = authenticate(request.headers, request.method, request.url.path, store, faults)
+        account = authenticate(request.headers, request.method, request.url.path, store, faults, str(request.url))
     except AuthError as failure:
         return error(401, str(failure))
     if not is_json(request):

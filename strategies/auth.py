@@ -146,9 +146,7 @@ CLOB_MUTATIONS: dict[str, Kind] = {
 # --- Polymarket US Ed25519 ---------------------------------------------------
 
 US_METHOD = "POST"
-US_OTHER_PATHS = st.sampled_from(
-    ["/v1/orders/batched", "/v1/orders/batched/cancel/", "/v1/order/x/cancel", "/v1/orders/batched/cancel?x=1", "/"]
-)
+US_OTHER_PATHS = st.sampled_from(["/v1/orders/batched", "/v1/order/x/cancel", "/v1/orders/batched/cancel?x=1", "/"])
 WINDOW_MS = 30_000
 MARGIN_MS = 5_000  # the suite's and the server's clocks and the network need room
 
@@ -212,6 +210,8 @@ US_MUTATIONS: dict[str, Kind] = {
         lambda m: _us_signed(me, "US-BC-011", f"X-PM-Signature over method {m}", method=m))),
     "signature over another path": Kind("US-BC-011", lambda me: US_OTHER_PATHS.map(
         lambda p: _us_signed(me, "US-BC-011", f"X-PM-Signature over path {p}", path=p))),
+    "signature over the path with a trailing slash": Kind("US-BC-011", lambda me: st.builds(
+        lambda: _us_signed(me, "US-BC-011", "X-PM-Signature over the path with a trailing slash", suffix="/"))),
     "signature over another timestamp": Kind("US-BC-011", lambda me: st.integers(-20_000, 20_000).filter(bool).map(
         lambda d: _us_signed(me, "US-BC-011", f"X-PM-Signature over X-PM-Timestamp {d:+d} ms",
                              signed_timestamp=str(_now_ms() + d)))),

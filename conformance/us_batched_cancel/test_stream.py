@@ -3,7 +3,7 @@
 import pytest
 
 from conformance.signing import UsSigner
-from conformance.stream import order_stream
+from conformance.stream import StreamRefused, order_stream
 from conformance.verdict import require
 from strategies.batches import body, entry
 
@@ -17,11 +17,14 @@ def test_the_order_stream_reports_every_cancel(us):
     orders = us.add_orders(me, [{"marketSlug": "market-alpha"}, {"marketSlug": "market-beta"}, {}])
     named = orders[:2]
     signer = UsSigner(me)
-    with order_stream(us, signer) as stream:
-        snapshot = {o.get("id") for o in stream.subscribe(STREAM_WAIT_SECONDS)}
-        exchange = us.batch_cancel(body([entry(o["id"], o["marketSlug"]) for o in named]), signer=signer)
-        expected = {o["id"] for o in named}
-        seen = stream.canceled_ids(expected, STREAM_WAIT_SECONDS)
+    try:
+        with order_stream(us, signer) as stream:
+            snapshot = {o.get("id") for o in stream.subscribe(STREAM_WAIT_SECONDS)}
+            exchange = us.batch_cancel(body([entry(o["id"], o["marketSlug"]) for o in named]), signer=signer)
+            expected = {o["id"] for o in named}
+            seen = stream.canceled_ids(expected, STREAM_WAIT_SECONDS)
+    except StreamRefused as refused:
+        require("US-BC-009", False, expected="the order stream accepts a correctly signed handshake", actual=str(refused))
     require("US-BC-009", {o["id"] for o in orders} <= snapshot,
             expected="the subscription snapshot lists the account's open orders",
             actual=f"snapshot: {sorted(snapshot)[:5]}", exchange=exchange)
