@@ -74,6 +74,8 @@ async def cancel_all(request: Request) -> Response:
         not_canceled = {}
     if "clob-relists-canceled-orders" in faults:
         listed = [o.id for o in store.orders_of(account.api_key) if o.api == "clob" and o.state == CANCELED]
+    if "clob-truncates-canceled-list" in faults:
+        listed = listed[:3]
     answer = {"canceled": listed, "not_canceled": not_canceled}
     if "clob-omits-empty-not-canceled" in faults and not not_canceled:
         del answer["not_canceled"]

@@ -14,6 +14,7 @@ FAULTS: dict[str, str] = {
     "clob-signature-ignores-method": "the method is not bound: an HMAC made for any HTTP method is accepted",
     "clob-error-body-not-json": "401 answers are text/plain, not an ErrorResponse",
     "clob-omits-empty-not-canceled": "the 200 body leaves out not_canceled when it is empty",
+    "clob-truncates-canceled-list": "canceled lists at most 3 ids, however many orders were canceled",
     "clob-cancels-other-accounts": "cancel-all cancels and lists the open orders of every account",
     "clob-reports-without-canceling": "the caller's open orders are listed in canceled but left open",
     "clob-cancel-only-blocks-cancels": "cancel-only mode answers 503 like disabled",

@@ -1,7 +1,7 @@
 """What cancel-all really does: every cancelable open order of the caller canceled, and listed."""
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from conformance.results import cancel_result
 from conformance.signing import ClobSigner
@@ -11,6 +11,7 @@ from strategies.layouts import order_layouts
 
 @pytest.mark.requirement("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-015")
 @given(layout=order_layouts(max_size=8))
+@example(layout=[{"marketSlug": "market-alpha"}] * 6)
 def test_cancel_all_cancels_and_lists_every_open_order(clob, layout):
     """"Cancels all open orders for the authenticated user." and lists them in `canceled`."""
     me = clob.account()

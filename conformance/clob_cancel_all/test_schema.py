@@ -12,7 +12,8 @@ schema, hook = specs.signed("clob")
 
 @pytest.fixture
 def signing(clob):
-    """Every generated case is signed by a fresh account of the target."""
+    """Every generated case is signed by a fresh account of the target (a real cancel-all: opt-in on live)."""
+    clob.allow_cancels()
     hook.signer = ClobSigner(clob.account())
 
 

@@ -28,6 +28,7 @@ CAUGHT_BY = {
     "clob-signature-ignores-method": {"CLOB-CA-008"},
     "clob-error-body-not-json": {"CLOB-CA-010"},
     "clob-omits-empty-not-canceled": {"CLOB-CA-010"},
+    "clob-truncates-canceled-list": {"CLOB-CA-002"},
     "clob-cancels-other-accounts": {"CLOB-CA-011", "CLOB-CA-012"},
     "clob-reports-without-canceling": {"CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-013"},
     "clob-cancel-only-blocks-cancels": {"CLOB-CA-003"},
