@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> None:
         prog="conformance-mock",
         description="A mock of Polymarket's CLOB DELETE /cancel-all and US POST /v1/orders/batched/cancel, "
         "with the conformance control plane.",
-        epilog="faults (for the project's self-tests): " + "; ".join(f"{name}: {why}" for name, why in FAULTS.items()),
+        epilog="faults (for the project's self-tests):\n" + "\n".join(f"  {name}: {why}" for name, why in FAULTS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)

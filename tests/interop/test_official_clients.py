@@ -1,0 +1,90 @@
+"""The official clients, used as a user's bot would use them, work against the mock: proof its auth is right."""
+
+import asyncio
+
+import pytest
+from eth_account import Account
+from polymarket_us import PolymarketUS
+from polymarket_us.errors import AuthenticationError
+from py_clob_client.client import ClobClient
+from py_clob_client.clob_types import ApiCreds
+from py_clob_client.exceptions import PolyApiException
+
+from tests.conftest import add_orders, mint, states
+
+
+@pytest.fixture
+def us_account(control):
+    return mint(control, "us")
+
+
+def test_polymarket_us_cancel_many_and_list(control, mock_url, us_account):
+    orders = add_orders(control, "us", us_account["keyId"], [{"marketSlug": "m1"}, {"marketSlug": "m2"}, {}])
+    client = PolymarketUS(key_id=us_account["keyId"], secret_key=us_account["secretKey"], api_base_url=mock_url)
+    assert {o["id"] for o in client.orders.list()["orders"]} == {o["id"] for o in orders}
+    named = [{"orderId": o["id"], "marketSlug": o["marketSlug"]} for o in orders[:2]]
+    answer = client.orders.cancel_many({"orders": named})
+    assert answer["canceledOrderIds"] == [o["id"] for o in orders[:2]]
+    assert [o["id"] for o in client.orders.list()["orders"]] == [orders[2]["id"]]
+    assert states(control, "us", us_account["keyId"])[orders[0]["id"]] == "canceled"
+
+
+def test_polymarket_us_with_a_wrong_key_is_refused(control, mock_url, us_account):
+    stranger = mint(control, "us")
+    client = PolymarketUS(key_id=us_account["keyId"], secret_key=stranger["secretKey"], api_base_url=mock_url)
+    with pytest.raises(AuthenticationError):
+        client.orders.list()
+
+
+def test_polymarket_us_private_websocket_sees_snapshot_and_cancels(control, mock_url, us_account):
+    orders = add_orders(control, "us", us_account["keyId"], [{"marketSlug": "m1"}, {"marketSlug": "m1"}])
+    client = PolymarketUS(key_id=us_account["keyId"], secret_key=us_account["secretKey"], api_base_url=mock_url)
+
+    async def run():
+        snapshot, updates = asyncio.Event(), []
+        done = asyncio.Event()
+        stream = client.ws.private()
+        stream.on("order_snapshot", lambda message: snapshot.set())
+
+        def on_update(message):
+            updates.append(message["orderSubscriptionUpdate"]["execution"])
+            if len(updates) == 2:
+                done.set()
+
+        stream.on("order_update", on_update)
+        await stream.connect()
+        await stream.subscribe_orders("interop")
+        await asyncio.wait_for(snapshot.wait(), 5)
+        await asyncio.to_thread(
+            client.orders.cancel_many, {"orders": [{"orderId": o["id"], "marketSlug": "m1"} for o in orders]}
+        )
+        await asyncio.wait_for(done.wait(), 5)
+        await stream.close()
+        return updates
+
+    updates = asyncio.run(run())
+    assert {u["type"] for u in updates} == {"EXECUTION_TYPE_CANCELED"}
+    assert {u["order"]["id"] for u in updates} == {o["id"] for o in orders}
+
+
+def _clob_client(url, wallet, account, secret=None):
+    creds = ApiCreds(account["apiKey"], secret or account["secret"], account["passphrase"])
+    return ClobClient(url, chain_id=137, key=wallet.key.hex(), creds=creds)
+
+
+def test_py_clob_client_cancel_all(control, mock_url):
+    wallet = Account.create()
+    account = mint(control, "clob", address=wallet.address)
+    orders = add_orders(control, "clob", account["apiKey"], [{}, {}, {"uncancelableReason": "Order already matched"}])
+    answer = _clob_client(mock_url, wallet, account).cancel_all()
+    assert sorted(answer["canceled"]) == sorted(o["id"] for o in orders[:2])
+    assert answer["not_canceled"] == {orders[2]["id"]: "Order already matched"}
+
+
+def test_py_clob_client_with_a_wrong_secret_gets_401(control, mock_url):
+    wallet = Account.create()
+    account = mint(control, "clob", address=wallet.address)
+    other = mint(control, "clob")
+    with pytest.raises(PolyApiException) as refused:
+        _clob_client(mock_url, wallet, account, secret=other["secret"]).cancel_all()
+    assert refused.value.status_code == 401
