@@ -67,7 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 check_url(option, url)
             except TargetError as error:
                 raise pytest.UsageError(str(error)) from None
-    if (config.getoption("rate_limit") or 1) <= 0:
+    rate = config.getoption("rate_limit")
+    if rate is not None and rate <= 0:
         raise pytest.UsageError("--rate-limit must be a positive number of requests per second")
     config.stash[VERDICTS] = {}
 
@@ -159,12 +160,12 @@ def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
         allure.dynamic.feature(requirement.area)
         allure.dynamic.story(requirement.id)
         allure.dynamic.label("requirement", requirement.id)
-    if reqs:
+    verdict.CURRENT.items.clear()
+    yield
+    if reqs:  # after the test: allure-pytest sets the docstring as description during setup
         allure.dynamic.description(
             "\n\n".join(f"**{r.id}** ({r.level}): \"{r.sentence}\"\n\nCheck: {r.check}" for r in reqs)
         )
-    verdict.CURRENT.items.clear()
-    yield
     if verdict.CURRENT.items:
         allure.attach(
             "\n".join(f"{rid}: {text}" for rid, text in verdict.CURRENT.items),

@@ -30,6 +30,12 @@ def test_a_url_that_is_not_a_url_is_one_line():
     assert "--clob-url 'clob.example' is not an http(s) URL" in one_line_error(done)
 
 
+def test_a_rate_limit_that_is_not_positive_is_one_line():
+    done = run(["--rate-limit", "0"])
+    assert done.returncode == 4
+    assert "--rate-limit must be a positive number" in one_line_error(done)
+
+
 def test_an_unreachable_target_is_one_line(tmp_path):
     done = run(["--us-url", "http://127.0.0.1:9", "--verdicts", str(tmp_path / "v.json")])
     assert done.returncode == 4
