@@ -19,7 +19,7 @@ def _judge_repeat(us, me, exchanges, batch_ids, named, unnamed):
         require("US-BC-016", exchange.status == 200, expected="200 for every copy of a valid batch", exchange=exchange)
         require("US-BC-016", echo_of(exchange) == batch_ids, expected=f"the same echo each time: {batch_ids[:5]}",
                 exchange=exchange)
-    states = us.states(me)
+    states = us.states(me, named + unnamed)
     wrong = [oid for oid in named if states[oid] != "canceled"] + [oid for oid in unnamed if states[oid] != "open"]
     require("US-BC-016", not wrong, expected="named orders canceled, the others open",
             actual=f"wrong state: {wrong[:5]}", exchange=exchanges[-1])

@@ -16,6 +16,6 @@ def test_other_accounts_orders_stay_open(us, theirs):
     me, other = us.account(), us.other_account()
     orders = us.add_orders(other, theirs)
     exchange = us.batch_cancel(body([entry(o["id"], o["marketSlug"]) for o in orders]), signer=UsSigner(me))
-    closed = [oid for oid, state in us.states(other).items() if state != "open"]
+    closed = [oid for oid, state in us.states(other, [o["id"] for o in orders]).items() if state != "open"]
     require("US-BC-015", not closed, expected="every order of the other account still open",
             actual=f"canceled: {closed[:5]}", exchange=exchange)

@@ -17,7 +17,7 @@ def _cancel(us, me, orders):
 
 
 def _judge(us, me, exchange, named, unnamed):
-    states = us.states(me)
+    states = us.states(me, [o["id"] for o in named + unnamed])
     left_open = [o["id"] for o in named if states.get(o["id"]) != "canceled"]
     require("US-BC-007", not left_open, expected="every named open order canceled (control plane truth)",
             actual=f"still open: {left_open[:5]}", exchange=exchange)
@@ -52,5 +52,5 @@ def test_mismatched_market_slug_is_reported(us):
     me = us.account()
     (order,) = us.add_orders(me, [{"marketSlug": "market-alpha"}])
     exchange = us.batch_cancel(body([entry(order["id"], "market-beta")]), signer=UsSigner(me))
-    state = us.states(me).get(order["id"])
+    state = us.states(me, [order["id"]])[order["id"]]
     inform("US-BC-020", f"an entry naming the wrong market answered {exchange.status}; the order is {state}")

@@ -90,3 +90,17 @@ def test_live_cancel_opt_in_runs_the_clob_checks(tmp_path):
     table = json.loads((tmp_path / "v.json").read_text())["requirements"]
     assert table["CLOB-CA-008"]["verdict"] == "pass" and table["CLOB-CA-009"]["verdict"] == "pass"
     assert table["CLOB-CA-001"]["verdict"] == "skipped"
+
+
+def test_live_opt_in_observes_us_outcomes_through_open_orders_and_the_stream(tmp_path):
+    with BundledMock(["no-control-plane"]) as mock:
+        env = _live_env(mock.url)
+        orders = [{"marketSlug": "live-market"}] * 60  # the user's own open orders, placed beforehand
+        body = {"api": "us", "account": env["POLYMARKET_KEY_ID"], "orders": orders}
+        assert httpx.post(f"{mock.url}/_conformance/orders", json=body).status_code == 201
+        done = run(["--us-url", mock.url, "--allow-live-cancel", "--rate-limit", "1000", "-m", "outcome or stream or batch",
+                    "--verdicts", str(tmp_path / "v.json")], env=env)
+    assert done.returncode == 0, done.stdout[-3000:]
+    table = json.loads((tmp_path / "v.json").read_text())["requirements"]
+    for rid in ("US-BC-004", "US-BC-007", "US-BC-008", "US-BC-009"):
+        assert table[rid]["verdict"] == "pass", (rid, table[rid])
