@@ -74,7 +74,8 @@ def test_live_target_runs_safe_checks_skips_the_rest_and_leaks_no_secret(tmp_pat
     # US checks that name only made-up orders run; those needing arranged orders say why they skip
     assert table["US-BC-011"]["verdict"] == "pass" and table["US-BC-002"]["verdict"] == "pass"
     assert table["US-BC-007"]["verdict"] == "skipped"
-    assert "control plane" in " ".join(table["US-BC-007"]["details"])
+    assert "--allow-live-cancel" in " ".join(table["US-BC-007"]["details"])
+    assert "second account" in " ".join(table["US-BC-015"]["details"])
     everything = done.stdout + done.stderr + (tmp_path / "v.json").read_text()
     everything += "".join(p.read_text(errors="replace") for p in results.iterdir())
     for name in ("POLY_SECRET", "POLY_PASSPHRASE", "POLYMARKET_SECRET_KEY"):
