@@ -175,9 +175,10 @@ def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _record(config: pytest.Config, rid: str, outcome: str, nodeid: str, detail: str = "") -> None:
-    entry = config.stash[VERDICTS].setdefault(rid, {"outcomes": [], "details": []})
+    entry = config.stash[VERDICTS].setdefault(rid, {"outcomes": [], "details": [], "tests": []})
     entry["outcomes"].append(outcome)
-    entry.setdefault("tests", []).append(nodeid)
+    if nodeid not in entry["tests"]:
+        entry["tests"].append(nodeid)
     if detail and detail not in entry["details"]:
         entry["details"].append(detail)
 
@@ -232,13 +233,14 @@ def _verdict(level: str, outcomes: list[str]) -> str:
 def verdict_table(config: pytest.Config) -> dict[str, dict]:
     table = {}
     for rid, requirement in requirements().items():
-        entry = config.stash[VERDICTS].get(rid, {"outcomes": [], "details": []})
+        entry = config.stash[VERDICTS].get(rid, {"outcomes": [], "details": [], "tests": []})
         table[rid] = {
             "api": requirement.api,
             "level": requirement.level,
             "area": requirement.area,
             "verdict": _verdict(requirement.level, entry["outcomes"]),
             "details": entry["details"],
+            "tests": entry["tests"],
         }
     return table
 
