@@ -28,10 +28,11 @@ def _free_port() -> int:
 
 
 class BundledMock:
-    """A ``conformance-mock`` process; ``faults`` is for the project's own self-tests."""
+    """A ``conformance-mock`` process; ``faults`` and ``options`` are for the project's own self-tests."""
 
-    def __init__(self, faults: Sequence[str] = ()) -> None:
+    def __init__(self, faults: Sequence[str] = (), options: Sequence[str] = ()) -> None:
         self.faults = tuple(faults)
+        self.options = tuple(options)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
@@ -40,6 +41,7 @@ class BundledMock:
         command = [sys.executable, "-m", "conformance_mock", "--host", "127.0.0.1", "--port", str(self.port)]
         for fault in self.faults:
             command += ["--fault", fault]
+        command += self.options
         self._log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + STARTUP_SECONDS

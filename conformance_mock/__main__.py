@@ -7,7 +7,7 @@ import argparse
 import uvicorn
 
 from conformance_mock.app import create_app
-from conformance_mock.faults import FAULTS
+from conformance_mock.faults import FAULTS, describe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,16 +15,18 @@ def main(argv: list[str] | None = None) -> None:
         prog="conformance-mock",
         description="A mock of Polymarket's CLOB DELETE /cancel-all and US POST /v1/orders/batched/cancel, "
         "with the conformance control plane.",
-        epilog="faults (for the project's self-tests):\n" + "\n".join(f"  {name}: {why}" for name, why in FAULTS.items()),
+        epilog="faults (for the project's self-tests):\n" + "\n".join(f"  {name}: {describe(name)}" for name in FAULTS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="start with this fault (repeatable; listed below)")
+    parser.add_argument("--no-control-plane", action="store_true",
+                        help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.fault), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(create_app(args.fault, control_plane=not args.no_control_plane), host=args.host, port=args.port, log_level=args.log_level)
 
 
 if __name__ == "__main__":

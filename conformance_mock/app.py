@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance_mock import clob, control, faults as fault_registry, us
+from conformance_mock import clob, control, us
+from conformance_mock.faults import rules
 from conformance_mock.http import error
 from conformance_mock.store import Store
 
@@ -26,12 +27,17 @@ async def _bug(request: Request, exc: Exception) -> Response:
     return error(500, "Internal server error")
 
 
-def create_app(faults: Iterable[str] = ()) -> Starlette:
-    """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only."""
+def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starlette:
+    """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only.
+
+    Without ``control_plane``, ``POST /_conformance/reset`` answers 404 and the mock looks like a live server.
+    """
     app = Starlette(
         routes=[*clob.routes, *us.routes, *control.routes],
         exception_handlers={HTTPException: _http_error, Exception: _bug},
     )
     app.state.store = Store()
-    app.state.faults = fault_registry.check(frozenset(faults))
+    app.state.clob = rules(clob.ClobRules, faults)
+    app.state.us = rules(us.UsRules, faults)
+    app.state.control_plane = control_plane
     return app

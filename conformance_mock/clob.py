@@ -1,85 +1,97 @@
-"""CLOB ``DELETE /cancel-all``: "Cancels all open orders for the authenticated user. Works even in cancel-only mode.\""""
+"""CLOB ``DELETE /cancel-all``: "Cancels all open orders for the authenticated user. Works even in cancel-only mode.\"
+
+``ClobRules`` is the reference behaviour of the page. Each of its methods is one
+decision a server makes (how the key is looked up, what the signature covers,
+which orders a cancel reaches, what the answer lists); the handler only strings
+them together. Faults (``faults.py``) override one method each.
+"""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance_mock.auth import HTTP_METHODS, AuthError, clob_signature_matches, expected_clob_signature
+from conformance_mock.auth import AuthError, clob_signature_matches, expected_clob_signature
 from conformance_mock.http import error, read_body
-from conformance_mock.store import CANCELED, ClobAccount, Store
+from conformance_mock.store import ClobAccount, Order, Store
 
 L2_HEADERS = ("POLY_API_KEY", "POLY_ADDRESS", "POLY_SIGNATURE", "POLY_PASSPHRASE", "POLY_TIMESTAMP")
 DISABLED = "Trading is currently disabled. Check polymarket.com for updates"
 
 
-def authenticate(request: Request, body: bytes, store: Store, faults: frozenset[str]) -> ClobAccount:
-    """The five L2 headers: the key exists, passphrase and address belong to it, the HMAC matches."""
-    values = {name: request.headers.get(name, "") for name in L2_HEADERS}
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        raise AuthError(f"missing {', '.join(missing)}")
-    if "clob-finds-account-by-address" in faults:
-        address = values["POLY_ADDRESS"].lower()
-        account = next((a for a in store.clob_accounts.values() if a.address.lower() == address), None)
-    else:
-        account = store.clob_accounts.get(values["POLY_API_KEY"])
-    if account is None:
-        raise AuthError("Invalid API key")
-    if "clob-ignores-passphrase" not in faults and not clob_signature_matches(values["POLY_PASSPHRASE"], account.passphrase):
-        raise AuthError("Invalid API key")
-    if "clob-ignores-address" not in faults and values["POLY_ADDRESS"].lower() != account.address.lower():
-        raise AuthError("address does not match the API key")
-    if not values["POLY_TIMESTAMP"].isascii() or not values["POLY_TIMESTAMP"].isdigit():
-        raise AuthError("POLY_TIMESTAMP must be a Unix timestamp")
-    if "clob-skips-signature-check" in faults:
+class ClobRules:
+    """What the CLOB cancel-all page promises, one decision per method."""
+
+    def find_account(self, store: Store, headers: dict[str, str]) -> ClobAccount | None:
+        """POLY_API_KEY: "Your API key"."""
+        return store.clob_accounts.get(headers["POLY_API_KEY"])
+
+    def passphrase_matches(self, given: str, account: ClobAccount) -> bool:
+        """POLY_PASSPHRASE: "API key passphrase"."""
+        return clob_signature_matches(given, account.passphrase)
+
+    def address_matches(self, given: str, account: ClobAccount) -> bool:
+        """POLY_ADDRESS: "Ethereum address associated with the API key" (compared without letter case)."""
+        return given.lower() == account.address.lower()
+
+    def signature_matches(
+        self, given: str, account: ClobAccount, timestamp: str, method: str, path: str, body: bytes
+    ) -> bool:
+        """POLY_SIGNATURE: "HMAC signature of the request": timestamp + method + path (+ body)."""
+        return clob_signature_matches(given, expected_clob_signature(account.secret, timestamp, method, path, body))
+
+    def authenticate(self, store: Store, headers: dict[str, str], method: str, path: str, body: bytes) -> ClobAccount:
+        """The five L2 headers: the key exists, passphrase and address belong to it, the HMAC matches."""
+        missing = [name for name, value in headers.items() if not value]
+        if missing:
+            raise AuthError(f"missing {', '.join(missing)}")
+        account = self.find_account(store, headers)
+        if account is None or not self.passphrase_matches(headers["POLY_PASSPHRASE"], account):
+            raise AuthError("Invalid API key")
+        if not self.address_matches(headers["POLY_ADDRESS"], account):
+            raise AuthError("address does not match the API key")
+        timestamp = headers["POLY_TIMESTAMP"]
+        if not timestamp.isascii() or not timestamp.isdigit():
+            raise AuthError("POLY_TIMESTAMP must be a Unix timestamp")
+        if not self.signature_matches(headers["POLY_SIGNATURE"], account, timestamp, method, path, body):
+            raise AuthError("Invalid signature")
         return account
-    methods = HTTP_METHODS if "clob-signature-ignores-method" in faults else (request.method,)
-    path = "" if "clob-rejects-valid-signatures" in faults else request.url.path
-    expected = (expected_clob_signature(account.secret, values["POLY_TIMESTAMP"], m, path, body) for m in methods)
-    if not any(clob_signature_matches(values["POLY_SIGNATURE"], e) for e in expected):
-        raise AuthError("Invalid signature")
-    return account
+
+    def error(self, status: int, message: str) -> Response:
+        """401, 500, 503: an ErrorResponse, ``{"error": message}``."""
+        return error(status, message)
+
+    def refuses_in(self, mode: str) -> bool:
+        """503 when trading is disabled; "Works even in cancel-only mode"."""
+        return mode == "disabled"
+
+    def reaches(self, order: Order, account: ClobAccount) -> bool:
+        """"Cancels all open orders for the authenticated user": the caller's CLOB orders, no one else's."""
+        return order.api == "clob" and order.account == account.api_key
+
+    def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+        """Cancel every reached order that can be; return (canceled now, reached but uncancelable)."""
+        return store.cancel_where(lambda order: self.reaches(order, account))
+
+    def answer(self, canceled: list[Order], stuck: list[Order], account: ClobAccount, store: Store) -> dict:
+        """CancelOrdersResponse: ``canceled`` ids, ``not_canceled`` id → reason."""
+        return {"canceled": [o.id for o in canceled], "not_canceled": {o.id: o.uncancelable_reason for o in stuck}}
 
 
 async def cancel_all(request: Request) -> Response:
     store: Store = request.app.state.store
-    faults: frozenset[str] = request.app.state.faults
+    rules: ClobRules = request.app.state.clob
     body = await read_body(request)
+    headers = {name: request.headers.get(name, "") for name in L2_HEADERS}
     try:
-        account = authenticate(request, body, store, faults)
+        account = rules.authenticate(store, headers, request.method, request.url.path, body)
     except AuthError as failure:
-        if "clob-error-body-not-json" in faults:
-            return PlainTextResponse("Unauthorized", status_code=401)
-        return error(401, str(failure))
-    mode = store.modes["clob"]
-    if (mode == "disabled" and "clob-disabled-still-cancels" not in faults) or (
-        mode == "cancel-only" and "clob-cancel-only-blocks-cancels" in faults
-    ):
-        return error(503, DISABLED)
-
-    def mine(order) -> bool:
-        return order.api == "clob" and ("clob-cancels-other-accounts" in faults or order.account == account.api_key)
-
-    if "clob-reports-without-canceling" in faults:
-        canceled = [o for o in store.orders_of(account.api_key) if o.api == "clob" and o.cancelable]
-        stuck = [o for o in store.orders_of(account.api_key) if o.state == "open" and o.uncancelable_reason]
-    else:
-        canceled, stuck = store.cancel_where(mine)
-    listed = [o.id for o in canceled]
-    not_canceled = {o.id: o.uncancelable_reason for o in stuck}
-    if "clob-uncancelable-listed-as-canceled" in faults:
-        listed += list(not_canceled)
-        not_canceled = {}
-    if "clob-relists-canceled-orders" in faults:
-        listed = [o.id for o in store.orders_of(account.api_key) if o.api == "clob" and o.state == CANCELED]
-    if "clob-truncates-canceled-list" in faults:
-        listed = listed[:3]
-    answer = {"canceled": listed, "not_canceled": not_canceled}
-    if "clob-omits-empty-not-canceled" in faults and not not_canceled:
-        del answer["not_canceled"]
-    return JSONResponse(answer)
+        return rules.error(401, str(failure))
+    if rules.refuses_in(store.modes["clob"]):
+        return rules.error(503, DISABLED)
+    canceled, stuck = rules.cancel(store, account)
+    return JSONResponse(rules.answer(canceled, stuck, account, store))
 
 
 routes = [Route("/cancel-all", cancel_all, methods=["DELETE"])]

@@ -34,7 +34,7 @@ def _api(value: object) -> str:
 
 
 async def reset(request: Request) -> Response:
-    if "no-control-plane" in request.app.state.faults:
+    if not request.app.state.control_plane:
         return error(404, "Not Found")
     _store(request).reset()
     return Response(status_code=204)

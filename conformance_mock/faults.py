@@ -1,56 +1,369 @@
-"""Faults the mock can be started with, each a realistic server bug, for the project's self-tests only.
+"""Faults the mock can be started with, for the project's self-tests only.
 
-Every fault names what it breaks; ``tests/selftest/test_faults.py`` shows which
-requirement of the suite catches it.
+Each fault is a realistic server bug: a small class that overrides one decision
+of the reference behaviour (``ClobRules`` or ``UsRules``), named after what it
+breaks (the class name, in kebab case, is the ``--fault`` name), described by
+its docstring, and tagged with the requirements of the suite that must catch it
+(``tests/selftest/test_faults.py`` runs the suite against each and checks that
+exactly those fail).
 """
 
-FAULTS: dict[str, str] = {
-    # CLOB DELETE /cancel-all
-    "clob-skips-signature-check": "any POLY_SIGNATURE is accepted (key, passphrase and address are still checked)",
-    "clob-finds-account-by-address": "the account is looked up by POLY_ADDRESS; POLY_API_KEY is not checked",
-    "clob-ignores-passphrase": "POLY_PASSPHRASE is not checked",
-    "clob-ignores-address": "POLY_ADDRESS is not checked",
-    "clob-rejects-valid-signatures": "the expected HMAC leaves the path out, so correct signatures fail",
-    "clob-signature-ignores-method": "the method is not bound: an HMAC made for any HTTP method is accepted",
-    "clob-error-body-not-json": "401 answers are text/plain, not an ErrorResponse",
-    "clob-omits-empty-not-canceled": "the 200 body leaves out not_canceled when it is empty",
-    "clob-truncates-canceled-list": "canceled lists at most 3 ids, however many orders were canceled",
-    "clob-cancels-other-accounts": "cancel-all cancels and lists the open orders of every account",
-    "clob-reports-without-canceling": "the caller's open orders are listed in canceled but left open",
-    "clob-cancel-only-blocks-cancels": "cancel-only mode answers 503 like disabled",
-    "clob-disabled-still-cancels": "disabled mode behaves as normal",
-    "clob-uncancelable-listed-as-canceled": "uncancelable orders are listed in canceled (and stay open)",
-    "clob-relists-canceled-orders": "every cancel-all lists all the caller's orders ever canceled",
-    # US POST /v1/orders/batched/cancel
-    "us-skips-signature-check": "any X-PM-Signature is accepted",
-    "us-missing-signature-skips-auth": "a request without X-PM-Signature is let through as the key's account",
-    "us-rejects-valid-signatures": "the signed message is expected to hold the full URL, so correct signatures fail",
-    "us-accepts-stale-timestamps": "there is no timestamp window",
-    "us-narrow-timestamp-window": "the timestamp window is 5 s instead of 30 s",
-    "us-signature-ignores-method": "the method is not bound: a signature made for any HTTP method is accepted",
-    "us-signature-tolerates-trailing-slash": "a signature over the path with a trailing slash is accepted too",
-    "us-signature-checked-against-any-key": "the signature is tried against every account's key; the request acts as the one that verifies",
-    "us-max-batch-25": "batches of up to 25 entries are accepted",
-    "us-max-batch-10": "batches of more than 10 entries are rejected",
-    "us-accepts-empty-batch": "an empty orders array answers 200",
-    "us-partial-batch": "invalid entries are skipped; the valid ones are canceled and echoed",
-    "us-echo-deduplicated": "canceledOrderIds drops duplicates",
-    "us-echo-drops-unknown-ids": "canceledOrderIds lists only the caller's own orders",
-    "us-echo-sorted": "canceledOrderIds is sorted",
-    "us-ignores-cancels": "the echo is right but nothing is canceled",
-    "us-cancels-foreign-orders": "named orders of other accounts are canceled too",
-    "us-cancels-whole-market": "every open order of the caller in a named market is canceled",
-    "us-stream-misses-cancels": "orders are canceled but the order stream reports nothing",
-    "us-repeat-cancel-rejected": "a batch naming an already-canceled order answers 400",
-    "us-malformed-json-500": "a body that is not JSON answers 500",
-    "us-echo-as-string": "canceledOrderIds is one comma-joined string",
-    # control plane
-    "no-control-plane": "POST /_conformance/reset answers 404, so the mock looks like a live server",
-}
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse, Response
+
+from conformance_mock.auth import HTTP_METHODS
+from conformance_mock.clob import ClobRules
+from conformance_mock.store import CANCELED, ClobAccount, Order, Store, UsAccount
+from conformance_mock.us import UsRules
+
+FAULTS: dict[str, type] = {}
 
 
-def check(faults: frozenset[str]) -> frozenset[str]:
-    unknown = sorted(faults - FAULTS.keys())
+def caught_by(*requirement_ids: str):
+    """Register a fault class under its kebab-case name, with the requirements that catch it."""
+
+    def register(cls: type) -> type:
+        cls.name = re.sub(r"(?<!^)(?=[A-Z])|(?<=[a-z])(?=[0-9])", "-", cls.__name__).lower()
+        cls.caught_by = frozenset(requirement_ids)
+        FAULTS[cls.name] = cls
+        return cls
+
+    return register
+
+
+def describe(name: str) -> str:
+    return " ".join(FAULTS[name].__doc__.split())
+
+
+def rules(reference: type, names: Iterable[str]) -> object:
+    """``reference`` with the named faults that override its decisions applied on top."""
+    unknown = sorted(set(names) - FAULTS.keys())
     if unknown:
         raise ValueError(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
-    return faults
+    layers = tuple(FAULTS[name] for name in names if issubclass(FAULTS[name], reference))
+    return type(reference.__name__, (*layers, reference), {})() if layers else reference()
+
+
+# --- CLOB DELETE /cancel-all -------------------------------------------------
+
+
+@caught_by("CLOB-CA-008")
+class ClobSkipsSignatureCheck(ClobRules):
+    """Any POLY_SIGNATURE is accepted (key, passphrase and address are still checked)."""
+
+    def signature_matches(self, *args: object) -> bool:
+        return True
+
+
+@caught_by("CLOB-CA-005")
+class ClobFindsAccountByAddress(ClobRules):
+    """The account is looked up by POLY_ADDRESS; POLY_API_KEY is not checked."""
+
+    def find_account(self, store: Store, headers: dict[str, str]) -> ClobAccount | None:
+        address = headers["POLY_ADDRESS"].lower()
+        return next((a for a in store.clob_accounts.values() if a.address.lower() == address), None)
+
+
+@caught_by("CLOB-CA-006")
+class ClobIgnoresPassphrase(ClobRules):
+    """POLY_PASSPHRASE is not checked."""
+
+    def passphrase_matches(self, given: str, account: ClobAccount) -> bool:
+        return True
+
+
+@caught_by("CLOB-CA-007")
+class ClobIgnoresAddress(ClobRules):
+    """POLY_ADDRESS is not checked."""
+
+    def address_matches(self, given: str, account: ClobAccount) -> bool:
+        return True
+
+
+@caught_by("CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-004", "CLOB-CA-009", "CLOB-CA-011", "CLOB-CA-012", "CLOB-CA-013")
+class ClobRejectsValidSignatures(ClobRules):
+    """The expected HMAC leaves the path out, so correct signatures fail."""
+
+    def signature_matches(self, given, account, timestamp, method, path, body) -> bool:
+        return super().signature_matches(given, account, timestamp, method, "", body)
+
+
+@caught_by("CLOB-CA-008")
+class ClobSignatureIgnoresMethod(ClobRules):
+    """The method is not bound: an HMAC made for any HTTP method is accepted."""
+
+    def signature_matches(self, given, account, timestamp, method, path, body) -> bool:
+        return any(super(ClobSignatureIgnoresMethod, self).signature_matches(given, account, timestamp, m, path, body)
+                   for m in HTTP_METHODS)
+
+
+@caught_by("CLOB-CA-010")
+class ClobErrorBodyNotJson(ClobRules):
+    """401 answers are text/plain, not an ErrorResponse."""
+
+    def error(self, status: int, message: str) -> Response:
+        return PlainTextResponse("Unauthorized", status_code=401) if status == 401 else super().error(status, message)
+
+
+@caught_by("CLOB-CA-010")
+class ClobOmitsEmptyNotCanceled(ClobRules):
+    """The 200 body leaves out not_canceled when it is empty."""
+
+    def answer(self, canceled, stuck, account, store) -> dict:
+        answer = super().answer(canceled, stuck, account, store)
+        return answer if answer["not_canceled"] else {"canceled": answer["canceled"]}
+
+
+@caught_by("CLOB-CA-002")
+class ClobTruncatesCanceledList(ClobRules):
+    """canceled lists at most 3 ids, however many orders were canceled."""
+
+    def answer(self, canceled, stuck, account, store) -> dict:
+        return super().answer(canceled[:3], stuck, account, store)
+
+
+@caught_by("CLOB-CA-011", "CLOB-CA-012")
+class ClobCancelsOtherAccounts(ClobRules):
+    """Cancel-all cancels and lists the open orders of every account."""
+
+    def reaches(self, order: Order, account: ClobAccount) -> bool:
+        return order.api == "clob"
+
+
+@caught_by("CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-013")
+class ClobReportsWithoutCanceling(ClobRules):
+    """The caller's open orders are listed in canceled but left open."""
+
+    def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+        reached = [o for o in store.orders_of(account.api_key) if self.reaches(o, account)]
+        return [o for o in reached if o.cancelable], [o for o in reached if o.state == "open" and o.uncancelable_reason]
+
+
+@caught_by("CLOB-CA-003")
+class ClobCancelOnlyBlocksCancels(ClobRules):
+    """Cancel-only mode answers 503 like disabled."""
+
+    def refuses_in(self, mode: str) -> bool:
+        return mode != "normal"
+
+
+@caught_by("CLOB-CA-004")
+class ClobDisabledStillCancels(ClobRules):
+    """Disabled mode behaves as normal."""
+
+    def refuses_in(self, mode: str) -> bool:
+        return False
+
+
+@caught_by("CLOB-CA-012")
+class ClobUncancelableListedAsCanceled(ClobRules):
+    """Uncancelable orders are listed in canceled (and stay open)."""
+
+    def answer(self, canceled, stuck, account, store) -> dict:
+        return super().answer(canceled + stuck, [], account, store)
+
+
+@caught_by("CLOB-CA-013")
+class ClobRelistsCanceledOrders(ClobRules):
+    """Every cancel-all lists all the caller's orders ever canceled."""
+
+    def answer(self, canceled, stuck, account, store) -> dict:
+        ever = [o for o in store.orders_of(account.api_key) if self.reaches(o, account) and o.state == CANCELED]
+        return super().answer(ever, stuck, account, store)
+
+
+# --- Polymarket US POST /v1/orders/batched/cancel ----------------------------
+
+
+@caught_by("US-BC-011", "US-BC-014")
+class UsSkipsSignatureCheck(UsRules):
+    """Any X-PM-Signature is accepted."""
+
+    def verifies(self, *args: object) -> bool:
+        return True
+
+
+@caught_by("US-BC-010")
+class UsMissingSignatureSkipsAuth(UsRules):
+    """A request without X-PM-Signature is let through as the key's account."""
+
+    def authenticate(self, store, headers, method, path, url) -> UsAccount:
+        account = store.us_accounts.get(headers.get("X-PM-Access-Key", ""))
+        if account is not None and not headers.get("X-PM-Signature"):
+            return account
+        return super().authenticate(store, headers, method, path, url)
+
+
+@caught_by("US-BC-001", "US-BC-002", "US-BC-003", "US-BC-004", "US-BC-009", "US-BC-012", "US-BC-013", "US-BC-016")
+class UsRejectsValidSignatures(UsRules):
+    """The signed message is expected to hold the full URL, so correct signatures fail."""
+
+    def verifies(self, account, signature, timestamp, method, path, url) -> bool:
+        return super().verifies(account, signature, timestamp, method, url, url)
+
+
+@caught_by("US-BC-012")
+class UsAcceptsStaleTimestamps(UsRules):
+    """There is no timestamp window."""
+
+    timestamp_window_ms = None
+
+
+@caught_by("US-BC-012")
+class UsNarrowTimestampWindow(UsRules):
+    """The timestamp window is 5 s instead of 30 s."""
+
+    timestamp_window_ms = 5_000
+
+
+@caught_by("US-BC-011")
+class UsSignatureIgnoresMethod(UsRules):
+    """The method is not bound: a signature made for any HTTP method is accepted."""
+
+    def verifies(self, account, signature, timestamp, method, path, url) -> bool:
+        return any(super(UsSignatureIgnoresMethod, self).verifies(account, signature, timestamp, m, path, url)
+                   for m in HTTP_METHODS)
+
+
+@caught_by("US-BC-011")
+class UsSignatureToleratesTrailingSlash(UsRules):
+    """A signature over the path with a trailing slash is accepted too."""
+
+    def verifies(self, account, signature, timestamp, method, path, url) -> bool:
+        return any(super(UsSignatureToleratesTrailingSlash, self).verifies(account, signature, timestamp, method, p, url)
+                   for p in (path, path + "/"))
+
+
+@caught_by("US-BC-011", "US-BC-014")
+class UsSignatureCheckedAgainstAnyKey(UsRules):
+    """The signature is tried against every account's key; the request acts as the one that verifies."""
+
+    def signing_account(self, store, account, signature, timestamp, method, path, url) -> UsAccount | None:
+        return next((candidate for candidate in list(store.us_accounts.values())
+                     if self.verifies(candidate, signature, timestamp, method, path, url)), None)
+
+
+@caught_by("US-BC-002")
+class UsMaxBatch25(UsRules):
+    """Batches of up to 25 entries are accepted."""
+
+    batch_bounds = (1, 25)
+
+
+@caught_by("US-BC-001")
+class UsMaxBatch10(UsRules):
+    """Batches of more than 10 entries are rejected."""
+
+    batch_bounds = (1, 10)
+
+
+@caught_by("US-BC-003")
+class UsAcceptsEmptyBatch(UsRules):
+    """An empty orders array answers 200."""
+
+    batch_bounds = (0, 20)
+
+
+@caught_by("US-BC-004")
+class UsPartialBatch(UsRules):
+    """Invalid entries are skipped; the valid ones are canceled and echoed."""
+
+    def entries(self, body: object) -> list[dict]:
+        orders = body.get("orders") if isinstance(body, dict) else None
+        if isinstance(orders, list) and any(self.entry_valid(entry) for entry in orders):
+            return super().entries({"orders": [entry for entry in orders if self.entry_valid(entry)]})
+        return super().entries(body)
+
+
+@caught_by("US-BC-006")
+class UsEchoDeduplicated(UsRules):
+    """canceledOrderIds drops duplicates."""
+
+    def echo(self, ids, account, store) -> object:
+        return list(dict.fromkeys(ids))
+
+
+@caught_by("US-BC-006")
+class UsEchoDropsUnknownIds(UsRules):
+    """canceledOrderIds lists only the caller's own orders."""
+
+    def echo(self, ids, account, store) -> object:
+        mine = {o.id for o in store.orders_of(account.key_id) if o.api == "us"}
+        return [i for i in ids if i in mine]
+
+
+@caught_by("US-BC-006", "US-BC-016")
+class UsEchoSorted(UsRules):
+    """canceledOrderIds is sorted."""
+
+    def echo(self, ids, account, store) -> object:
+        return sorted(ids)
+
+
+@caught_by("US-BC-005")
+class UsEchoAsString(UsRules):
+    """canceledOrderIds is one comma-joined string."""
+
+    def echo(self, ids, account, store) -> object:
+        return ",".join(ids)
+
+
+@caught_by("US-BC-007", "US-BC-009", "US-BC-016")
+class UsIgnoresCancels(UsRules):
+    """The echo is right but nothing is canceled."""
+
+    def cancel(self, store, account, entries) -> list[Order]:
+        return []
+
+
+@caught_by("US-BC-015")
+class UsCancelsForeignOrders(UsRules):
+    """Named orders of other accounts are canceled too."""
+
+    def reaches(self, order: Order, account: UsAccount, entries: list[dict]) -> bool:
+        return order.api == "us" and order.id in {e["orderId"] for e in entries}
+
+
+@caught_by("US-BC-008", "US-BC-016")
+class UsCancelsWholeMarket(UsRules):
+    """Every open order of the caller in a named market is canceled."""
+
+    def reaches(self, order: Order, account: UsAccount, entries: list[dict]) -> bool:
+        in_market = order.api == "us" and order.account == account.key_id and order.market_slug in {
+            e["marketSlug"] for e in entries}
+        return in_market or super().reaches(order, account, entries)
+
+
+@caught_by("US-BC-009")
+class UsStreamMissesCancels(UsRules):
+    """Orders are canceled but the order stream reports nothing."""
+
+    def reported_on_stream(self, order: Order, account: UsAccount) -> bool:
+        return False
+
+
+@caught_by("US-BC-016")
+class UsRepeatCancelRejected(UsRules):
+    """A batch naming an already-canceled order answers 400."""
+
+    def cancel(self, store, account, entries) -> list[Order]:
+        named = {e["orderId"] for e in entries}
+        if any(o.id in named and o.state == CANCELED for o in store.orders_of(account.key_id)):
+            raise HTTPException(400, "order already canceled")
+        return super().cancel(store, account, entries)
+
+
+@caught_by("US-BC-003")
+class UsMalformedJson500(UsRules):
+    """A body that is not JSON answers 500."""
+
+    def parse_body(self, raw: bytes) -> object:
+        try:
+            return super().parse_body(raw)
+        except HTTPException:
+            raise HTTPException(500, "Internal server error") from None

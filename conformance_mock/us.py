@@ -1,4 +1,10 @@
-"""Polymarket US: ``POST /v1/orders/batched/cancel``, ``GET /v1/orders/open`` and the private order stream."""
+"""Polymarket US: ``POST /v1/orders/batched/cancel``, ``GET /v1/orders/open`` and the private order stream.
+
+``UsRules`` is the reference behaviour of the page, one decision per method (the
+timestamp window, what the signature covers, the batch bounds, which orders a
+cancel reaches, what the echo is, what the stream reports); the handlers only
+string them together. Faults (``faults.py``) override one decision each.
+"""
 
 from __future__ import annotations
 
@@ -13,102 +19,99 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from conformance_mock.auth import HTTP_METHODS, US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
+from conformance_mock.auth import US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
 from conformance_mock.http import error, is_json, parse_json, read_body
-from conformance_mock.store import CANCELED, OPEN, Order, Store, UsAccount
+from conformance_mock.store import OPEN, Order, Store, UsAccount
 
 US_HEADERS = ("X-PM-Access-Key", "X-PM-Timestamp", "X-PM-Signature")
-MAX_ENTRIES = 20
 
 
-def authenticate(headers: Headers, method: str, path: str, store: Store, faults: frozenset[str], url: str = "") -> UsAccount:
-    """X-PM-Access-Key names the key; X-PM-Timestamp is within 30 s; X-PM-Signature signs timestamp + method + path."""
-    key_id, timestamp, signature = (headers.get(name, "") for name in US_HEADERS)
-    if "us-missing-signature-skips-auth" in faults and not signature and key_id in store.us_accounts:
-        return store.us_accounts[key_id]
-    if not (key_id and timestamp and signature):
-        raise AuthError("missing authentication headers")
-    window = None if "us-accepts-stale-timestamps" in faults else 5_000 if "us-narrow-timestamp-window" in faults else US_WINDOW_MS
-    if not us_timestamp_ok(timestamp, window):
-        raise AuthError("X-PM-Timestamp must be milliseconds within 30 seconds of server time")
-    account = store.us_accounts.get(key_id)
-    if account is None:
-        raise AuthError("unknown access key")
-    if "us-skips-signature-check" in faults:
-        return account
-    methods = HTTP_METHODS if "us-signature-ignores-method" in faults else (method,)
-    paths = (url,) if "us-rejects-valid-signatures" in faults else (path,)
-    if "us-signature-tolerates-trailing-slash" in faults:
-        paths += (path + "/",)
-    messages = [timestamp + m + p for m in methods for p in paths]
-    candidates = list(store.us_accounts.values()) if "us-signature-checked-against-any-key" in faults else [account]
-    for candidate in candidates:
-        if any(us_signature_valid(candidate.verify_key, signature, message) for message in messages):
-            return candidate
-    raise AuthError("invalid signature")
+class UsRules:
+    """What the US batched-cancel page promises, one decision per method."""
 
+    timestamp_window_ms: int | None = US_WINDOW_MS
+    """X-PM-Timestamp: "Must be within 30 seconds of server time"."""
 
-def _entries(body: object, faults: frozenset[str]) -> list[dict]:
-    """The batch's entries, or a 400: "If any entry fails request-shape validation, the whole batch is rejected"."""
-    orders = body.get("orders") if isinstance(body, dict) else None
-    if not isinstance(orders, list):
-        raise HTTPException(400, "orders must be an array")
-    low = 0 if "us-accepts-empty-batch" in faults else 1
-    high = 25 if "us-max-batch-25" in faults else 10 if "us-max-batch-10" in faults else MAX_ENTRIES
-    if not low <= len(orders) <= high:
-        raise HTTPException(400, f"orders must have 1 to {MAX_ENTRIES} entries")
+    batch_bounds = (1, 20)
+    """orders: "minItems: 1, maxItems: 20"."""
 
-    def valid(entry: object) -> bool:
+    def verifies(self, account: UsAccount, signature: str, timestamp: str, method: str, path: str, url: str) -> bool:
+        """X-PM-Signature: "Base64-encoded Ed25519 signature of `timestamp + method + path`"."""
+        return us_signature_valid(account.verify_key, signature, timestamp + method + path)
+
+    def signing_account(self, store: Store, account: UsAccount, signature: str, timestamp: str, method: str,
+                        path: str, url: str) -> UsAccount | None:
+        """The account the request acts as: the key's own, when its signature verifies."""
+        return account if self.verifies(account, signature, timestamp, method, path, url) else None
+
+    def authenticate(self, store: Store, headers: Headers, method: str, path: str, url: str) -> UsAccount:
+        """X-PM-Access-Key names the key; X-PM-Timestamp is within 30 s; X-PM-Signature signs timestamp + method + path."""
+        key_id, timestamp, signature = (headers.get(name, "") for name in US_HEADERS)
+        if not (key_id and timestamp and signature):
+            raise AuthError("missing authentication headers")
+        if not us_timestamp_ok(timestamp, self.timestamp_window_ms):
+            raise AuthError("X-PM-Timestamp must be milliseconds within 30 seconds of server time")
+        account = store.us_accounts.get(key_id)
+        if account is None:
+            raise AuthError("unknown access key")
+        signer = self.signing_account(store, account, signature, timestamp, method, path, url)
+        if signer is None:
+            raise AuthError("invalid signature")
+        return signer
+
+    def parse_body(self, raw: bytes) -> object:
+        """The body as JSON; anything else is "400: Bad request - invalid batched cancel request"."""
+        return parse_json(raw)
+
+    def entries(self, body: object) -> list[dict]:
+        """The batch's entries, or a 400: "If any entry fails request-shape validation, the whole batch is rejected"."""
+        orders = body.get("orders") if isinstance(body, dict) else None
+        if not isinstance(orders, list):
+            raise HTTPException(400, "orders must be an array")
+        low, high = self.batch_bounds
+        if not low <= len(orders) <= high:
+            raise HTTPException(400, "orders must have 1 to 20 entries")
+        if not all(self.entry_valid(entry) for entry in orders):
+            raise HTTPException(400, "every entry needs a string orderId and a string marketSlug")
+        return orders
+
+    def entry_valid(self, entry: object) -> bool:
+        """CancelOrderRequestEntry: required string ``orderId`` and ``marketSlug``."""
         return isinstance(entry, dict) and isinstance(entry.get("orderId"), str) and isinstance(entry.get("marketSlug"), str)
 
-    if "us-partial-batch" in faults:
-        return [entry for entry in orders if valid(entry)]
-    if not all(valid(entry) for entry in orders):
-        raise HTTPException(400, "every entry needs a string orderId and a string marketSlug")
-    return orders
+    def reaches(self, order: Order, account: UsAccount, entries: list[dict]) -> bool:
+        """"orderId: Exchange-assigned order ID to cancel": the caller's own orders the batch names."""
+        return order.api == "us" and order.account == account.key_id and order.id in {e["orderId"] for e in entries}
+
+    def cancel(self, store: Store, account: UsAccount, entries: list[dict]) -> list[Order]:
+        """Cancel every reached order that can be; return those canceled now."""
+        canceled, _ = store.cancel_where(lambda order: self.reaches(order, account, entries))
+        return canceled
+
+    def echo(self, ids: list[str], account: UsAccount, store: Store) -> object:
+        """canceledOrderIds: "Order IDs submitted for cancellation, in request order. Echo of the input"."""
+        return ids
+
+    def reported_on_stream(self, order: Order, account: UsAccount) -> bool:
+        """Whether ``account``'s order stream reports this cancel: its own orders, each time one is canceled."""
+        return order.api == "us" and order.account == account.key_id
 
 
 async def batched_cancel(request: Request) -> Response:
     store: Store = request.app.state.store
-    faults: frozenset[str] = request.app.state.faults
+    rules: UsRules = request.app.state.us
     raw = await read_body(request)
     try:
-        account = authenticate(request.headers, request.method, request.url.path, store, faults, str(request.url))
+        account = rules.authenticate(store, request.headers, request.method, request.url.path, str(request.url))
     except AuthError as failure:
         return error(401, str(failure))
     if not is_json(request):
         return error(400, "Content-Type must be application/json")
-    if "us-malformed-json-500" in faults:
-        try:
-            parse_json(raw)
-        except HTTPException:
-            return error(500, "Internal server error")
-    entries = _entries(parse_json(raw), faults)
+    entries = rules.entries(rules.parse_body(raw))
     ids = [entry["orderId"] for entry in entries]
-    named = set(ids)
-    mine = {o.id: o for o in store.orders_of(account.key_id) if o.api == "us"}
-    if "us-repeat-cancel-rejected" in faults and any(mine[i].state == CANCELED for i in named if i in mine):
-        return error(400, "order already canceled")
-    if "us-ignores-cancels" not in faults:
-        slugs = {entry["marketSlug"] for entry in entries}
-
-        def chosen(order: Order) -> bool:
-            if order.api != "us":
-                return False
-            if "us-cancels-whole-market" in faults and order.account == account.key_id and order.market_slug in slugs:
-                return True
-            return order.id in named and ("us-cancels-foreign-orders" in faults or order.account == account.key_id)
-
-        store.cancel_where(chosen)
-    echo: object = ids
-    if "us-echo-deduplicated" in faults:
-        echo = list(dict.fromkeys(ids))
-    if "us-echo-drops-unknown-ids" in faults:
-        echo = [i for i in ids if i in mine]
-    if "us-echo-sorted" in faults:
-        echo = sorted(ids)
-    if "us-echo-as-string" in faults:
-        echo = ",".join(ids)
+    # read the echo's inputs before the cancel changes the store
+    echo = rules.echo(ids, account, store)
+    rules.cancel(store, account, entries)
     return JSONResponse({"canceledOrderIds": echo})
 
 
@@ -133,8 +136,9 @@ def order_json(order: Order) -> dict:
 
 async def open_orders(request: Request) -> Response:
     store: Store = request.app.state.store
+    rules: UsRules = request.app.state.us
     try:
-        account = authenticate(request.headers, "GET", request.url.path, store, request.app.state.faults)
+        account = rules.authenticate(store, request.headers, "GET", request.url.path, str(request.url))
     except AuthError as failure:
         return error(401, str(failure))
     slugs = {s for value in request.query_params.getlist("slugs") for s in value.split(",") if s}
@@ -163,9 +167,9 @@ def _update(request_id: str, order: Order) -> dict:
 async def private_stream(websocket: WebSocket) -> None:
     """``SUBSCRIPTION_TYPE_ORDER``: a snapshot of open orders, then an update for each order a cancel canceled."""
     store: Store = websocket.app.state.store
-    faults: frozenset[str] = websocket.app.state.faults
+    rules: UsRules = websocket.app.state.us
     try:
-        account = authenticate(websocket.headers, "GET", websocket.url.path, store, faults)
+        account = rules.authenticate(store, websocket.headers, "GET", websocket.url.path, str(websocket.url))
     except AuthError as failure:
         await websocket.send_denial_response(error(401, str(failure)))
         return
@@ -175,7 +179,7 @@ async def private_stream(websocket: WebSocket) -> None:
     loop = asyncio.get_running_loop()
 
     def listener(order: Order) -> None:
-        if order.api == "us" and order.account == account.key_id and "us-stream-misses-cancels" not in faults:
+        if rules.reported_on_stream(order, account):
             loop.call_soon_threadsafe(queue.put_nowait, order)
 
     async def forward() -> None:

@@ -44,7 +44,7 @@ def test_an_unreachable_target_is_one_line(tmp_path):
 
 def test_missing_credentials_on_a_live_target_say_which_variables(tmp_path):
     env = {name: "" for name in ("POLY_API_KEY", "POLY_SECRET", "POLY_PASSPHRASE", "POLY_ADDRESS")}
-    with BundledMock(["no-control-plane"]) as mock:
+    with BundledMock(options=["--no-control-plane"]) as mock:
         done = run(["--clob-url", mock.url, "--verdicts", str(tmp_path / "v.json")], env=env)
     assert done.returncode == 4
     assert "export POLY_API_KEY, POLY_SECRET, POLY_PASSPHRASE, POLY_ADDRESS" in one_line_error(done)
@@ -61,7 +61,7 @@ def _live_env(url: str) -> dict[str, str]:
 
 
 def test_live_target_runs_safe_checks_skips_the_rest_and_leaks_no_secret(tmp_path):
-    with BundledMock(["no-control-plane"]) as mock:
+    with BundledMock(options=["--no-control-plane"]) as mock:
         env = _live_env(mock.url)
         results = tmp_path / "allure"
         done = run(["--clob-url", mock.url, "--us-url", mock.url, "--rate-limit", "1000",
@@ -83,7 +83,7 @@ def test_live_target_runs_safe_checks_skips_the_rest_and_leaks_no_secret(tmp_pat
 
 
 def test_live_cancel_opt_in_runs_the_clob_checks(tmp_path):
-    with BundledMock(["no-control-plane"]) as mock:
+    with BundledMock(options=["--no-control-plane"]) as mock:
         env = _live_env(mock.url)
         done = run(["--clob-url", mock.url, "--allow-live-cancel", "--rate-limit", "1000",
                     "--verdicts", str(tmp_path / "v.json")], env=env)
@@ -94,7 +94,7 @@ def test_live_cancel_opt_in_runs_the_clob_checks(tmp_path):
 
 
 def test_live_opt_in_observes_us_outcomes_through_open_orders_and_the_stream(tmp_path):
-    with BundledMock(["no-control-plane"]) as mock:
+    with BundledMock(options=["--no-control-plane"]) as mock:
         env = _live_env(mock.url)
         orders = [{"marketSlug": "live-market"}] * 60  # the user's own open orders, placed beforehand
         body = {"api": "us", "account": env["POLYMARKET_KEY_ID"], "orders": orders}
