@@ -26,7 +26,7 @@ $(ALLURE): package.json package-lock.json
 
 conformance: $(INSTALLED)
 	@rm -rf $(RESULTS)
-	@status=0; $(VPY) -m pytest conformance --alluredir $(RESULTS) $(ARGS) || status=$$?; \
+	@status=0; $(VPY) -m pytest conformance --assert=plain --alluredir $(RESULTS) $(ARGS) || status=$$?; \
 	$(MAKE) --no-print-directory report || true; exit $$status
 
 report: $(ALLURE)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_once(profile: str) -> tuple[float, str]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", "conformance", "-q", "--assert=plain",
          "--hypothesis-profile", profile, "--verdicts", "/dev/null"],
         cwd=ROOT, capture_output=True, text=True,
     )

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance_mock import clob, control, us
+from conformance_mock import clob, control, stream, us
 from conformance_mock.faults import rules
 from conformance_mock.http import error
 from conformance_mock.store import Store
@@ -33,7 +33,7 @@ def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starle
     Without ``control_plane``, ``POST /_conformance/reset`` answers 404 and the mock looks like a live server.
     """
     app = Starlette(
-        routes=[*clob.routes, *us.routes, *control.routes],
+        routes=[*clob.routes, *us.routes, *stream.routes, *control.routes],
         exception_handlers={HTTPException: _http_error, Exception: _bug},
     )
     app.state.store = Store()

@@ -367,3 +367,15 @@ class UsMalformedJson500(UsRules):
             return super().parse_body(raw)
         except HTTPException:
             raise HTTPException(500, "Internal server error") from None
+
+
+# --- Transport, as staging servers misbehave (issue 6) -----------------------
+
+
+# --- Sequences and overlapping requests (issue 8) ---------------------------
+
+
+# --- The US order stream (issue 10) ------------------------------------------
+
+
+# --- Live targets: the CLOB's order list (issue 11) ---------------------------

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 import httpx
 import pytest
 
 from conformance.bundled_mock import BundledMock
+
+
+# The conformance suite as a user runs it, in a subprocess. Its checks speak through
+# ``require``, never ``assert``: plain asserts spare rewriting every plugin's modules.
+SUITE = [sys.executable, "-m", "pytest", "conformance", "-q", "--assert=plain", "--hypothesis-profile", "quick"]
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from conformance.bundled_mock import BundledMock
 from conformance.catalogue import requirements
 from conformance_mock.faults import FAULTS
+from tests.conftest import SUITE
 
 # fault → the requirements that must fail when the mock has it (and no others)
 CAUGHT_BY = {name: fault.caught_by for name, fault in FAULTS.items()}
@@ -25,11 +25,7 @@ def run_suite(tmp_path, faults=(), marker=None) -> dict[str, dict]:
     """Run the conformance suite against a mock with ``faults``; return its verdicts."""
     verdicts = tmp_path / "verdicts.json"
     with BundledMock(faults) as mock:
-        command = [
-            sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider",
-            "--hypothesis-profile", "quick", "--clob-url", mock.url, "--us-url", mock.url,
-            "--verdicts", str(verdicts),
-        ]
+        command = [*SUITE, "--clob-url", mock.url, "--us-url", mock.url, "--verdicts", str(verdicts)]
         if marker:
             command += ["-m", marker]
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import httpx
 
 from conformance.bundled_mock import BundledMock
+from tests.conftest import SUITE
 
-SUITE = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider", "--hypothesis-profile", "quick"]
 
 
 def run(args, env=None, cwd=None):
