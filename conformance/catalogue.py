@@ -13,7 +13,7 @@ SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 MUST = "must"
 INFORMATIONAL = "informational"
-AREAS = ("schema", "auth", "batch", "echo", "outcome", "idempotency", "isolation", "modes", "stream")
+AREAS = ("schema", "auth", "batch", "echo", "outcome", "idempotency", "isolation", "modes", "stream", "sequence")
 
 
 @dataclass(frozen=True)

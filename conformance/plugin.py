@@ -11,7 +11,7 @@ from pathlib import Path
 
 import allure
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from conformance import verdict
 from conformance.bundled_mock import BundledMock, MockStartError
@@ -52,6 +52,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"requests per second per API (default: none on a sandbox, {LIVE_RATE_LIMIT} elsewhere)",
     )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
+    group.addoption(
+        "--no-shrink",
+        action="store_true",
+        help="report each failing example as hypothesis first finds it, not minimized (quicker against slow servers)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,6 +76,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if rate is not None and rate <= 0:
         raise pytest.UsageError("--rate-limit must be a positive number of requests per second")
     config.stash[VERDICTS] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("no_shrink"):  # after hypothesis' own plugin loaded --hypothesis-profile
+        active = settings.default
+        settings.register_profile("no-shrink", active, phases=[p for p in active.phases if p != Phase.shrink])
+        settings.load_profile("no-shrink")
 
 
 def _requirements_of(item: pytest.Item) -> list[Requirement]:
@@ -201,7 +213,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         return report
     failure = _conformance_failure(call.excinfo.value) if call.excinfo else None
     if isinstance(failure, verdict.ConformanceFailure):
-        report.longrepr = str(failure)  # the message is the whole story; no traceback
+        # the message is the whole story, with hypothesis' notes (the failing example, a machine's steps); no traceback
+        report.longrepr = "\n".join([str(failure), *getattr(failure, "__notes__", ())])
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if isinstance(failure, verdict.ConformanceFailure):
             _record(item.config, failure.requirement.id, "fail", item.nodeid, str(failure).splitlines()[2])

@@ -49,6 +49,26 @@ class OrderStream:
                 break
         return seen
 
+    def canceled_updates(self, expected: set[str], timeout: float) -> list[str]:
+        """Ids of every cancel update, in arrival order and with repeats: those already received,
+        then more until all of ``expected`` are seen or ``timeout`` passes."""
+        reported: list[str] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            wait = 0.0 if expected <= set(reported) else max(0.0, deadline - time.monotonic())
+            try:
+                raw = self._connection.recv(timeout=wait)
+            except (TimeoutError, ConnectionClosed):
+                return reported
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                continue
+            update = message.get("orderSubscriptionUpdate") if isinstance(message, dict) else None
+            execution = (update or {}).get("execution") or {}
+            if execution.get("type") == CANCELED:
+                reported.append((execution.get("order") or {}).get("id"))
+
     def _messages(self, timeout: float) -> Iterator[dict]:
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:

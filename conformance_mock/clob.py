@@ -62,6 +62,10 @@ class ClobRules:
         """401, 500, 503: an ErrorResponse, ``{"error": message}``."""
         return error(status, message)
 
+    def trading_mode(self, store: Store, account: ClobAccount) -> str:
+        """The mode a request is answered in: the one in force when it arrives."""
+        return store.modes["clob"]
+
     def refuses_in(self, mode: str) -> bool:
         """503 when trading is disabled; "Works even in cancel-only mode"."""
         return mode == "disabled"
@@ -70,8 +74,8 @@ class ClobRules:
         """"Cancels all open orders for the authenticated user": the caller's CLOB orders, no one else's."""
         return order.api == "clob" and order.account == account.api_key
 
-    def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
-        """Cancel every reached order that can be; return (canceled now, reached but uncancelable)."""
+    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+        """Cancel every reached order that can be, in one step; return (canceled now, reached but uncancelable)."""
         return store.cancel_where(lambda order: self.reaches(order, account))
 
     def answer(self, canceled: list[Order], stuck: list[Order], account: ClobAccount, store: Store) -> dict:
@@ -88,9 +92,9 @@ async def cancel_all(request: Request) -> Response:
         account = rules.authenticate(store, headers, request.method, request.url.path, body)
     except AuthError as failure:
         return rules.error(401, str(failure))
-    if rules.refuses_in(store.modes["clob"]):
+    if rules.refuses_in(rules.trading_mode(store, account)):
         return rules.error(503, DISABLED)
-    canceled, stuck = rules.cancel(store, account)
+    canceled, stuck = await rules.cancel(store, account)
     return JSONResponse(rules.answer(canceled, stuck, account, store))
 
 

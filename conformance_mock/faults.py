@@ -10,7 +10,9 @@ exactly those fail).
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Iterable
 
 from starlette.exceptions import HTTPException
@@ -18,18 +20,20 @@ from starlette.responses import PlainTextResponse, Response
 
 from conformance_mock.auth import HTTP_METHODS
 from conformance_mock.clob import ClobRules
-from conformance_mock.store import CANCELED, ClobAccount, Order, Store, UsAccount
+from conformance_mock.store import CANCELED, OPEN, ClobAccount, Order, Store, UsAccount
 from conformance_mock.us import UsRules
 
 FAULTS: dict[str, type] = {}
 
 
-def caught_by(*requirement_ids: str):
-    """Register a fault class under its kebab-case name, with the requirements that catch it."""
+def caught_by(*requirement_ids: str, profile: str = "quick"):
+    """Register a fault class under its kebab-case name, with the requirements that catch it
+    and the hypothesis profile they catch it in (the default profile for faults only a long sequence shows)."""
 
     def register(cls: type) -> type:
         cls.name = re.sub(r"(?<!^)(?=[A-Z])|(?<=[a-z])(?=[0-9])", "-", cls.__name__).lower()
         cls.caught_by = frozenset(requirement_ids)
+        cls.profile = profile
         FAULTS[cls.name] = cls
         return cls
 
@@ -139,7 +143,7 @@ class ClobCancelsOtherAccounts(ClobRules):
 class ClobReportsWithoutCanceling(ClobRules):
     """The caller's open orders are listed in canceled but left open."""
 
-    def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
         reached = [o for o in store.orders_of(account.api_key) if self.reaches(o, account)]
         return [o for o in reached if o.cancelable], [o for o in reached if o.state == "open" and o.uncancelable_reason]
 
@@ -317,7 +321,7 @@ class UsEchoAsString(UsRules):
 class UsIgnoresCancels(UsRules):
     """The echo is right but nothing is canceled."""
 
-    def cancel(self, store, account, entries) -> list[Order]:
+    async def cancel(self, store, account, entries) -> list[Order]:
         return []
 
 
@@ -351,11 +355,11 @@ class UsStreamMissesCancels(UsRules):
 class UsRepeatCancelRejected(UsRules):
     """A batch naming an already-canceled order answers 400."""
 
-    def cancel(self, store, account, entries) -> list[Order]:
+    async def cancel(self, store, account, entries) -> list[Order]:
         named = {e["orderId"] for e in entries}
         if any(o.id in named and o.state == CANCELED for o in store.orders_of(account.key_id)):
             raise HTTPException(400, "order already canceled")
-        return super().cancel(store, account, entries)
+        return await super().cancel(store, account, entries)
 
 
 @caught_by("US-BC-003")
@@ -373,6 +377,146 @@ class UsMalformedJson500(UsRules):
 
 
 # --- Sequences and overlapping requests (issue 8) ---------------------------
+#
+# Each passes every one-shot check: it shows only across a sequence of calls or
+# when calls overlap, which the model-based checks (test_sequences.py) make.
+
+EXCHANGE_ROUND_TRIP = 0.05
+"""Seconds a racy cancel waits between reading the book and writing it, as if asking the matching engine."""
+
+
+@caught_by("CLOB-CA-020", profile="ci")
+class ClobCachesOpenOrders(ClobRules):
+    """The orders a cancel-all cancels are listed once, at the caller's first cancel-all: later orders stay open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cached: dict[str, set[str]] = {}
+
+    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+        if account.api_key not in self.cached:
+            self.cached[account.api_key] = {o.id for o in store.orders_of(account.api_key) if self.reaches(o, account)}
+        ids = self.cached[account.api_key]
+        canceled, _ = store.cancel_where(lambda order: order.id in ids)
+        stuck = [o for o in store.orders_of(account.api_key)
+                 if self.reaches(o, account) and o.state == OPEN and o.uncancelable_reason]
+        return canceled, stuck
+
+
+@caught_by("CLOB-CA-020", profile="ci")
+class ClobBookWriteBackRace(ClobRules):
+    """A cancel-all reads the whole book, waits for the engine, then writes it back: overlapping cancel-alls of
+    two accounts reopen each other's orders."""
+
+    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+        book = {o.id: o.state for o in list(store.orders.values()) if o.api == "clob"}
+        await asyncio.sleep(EXCHANGE_ROUND_TRIP)
+        canceled, stuck = await super().cancel(store, account)
+        stale = [o for o in list(store.orders.values()) if book.get(o.id) == OPEN and o.state != OPEN
+                 and not self.reaches(o, account)]
+        store.write(stale, OPEN)
+        return canceled, stuck
+
+
+@caught_by("CLOB-CA-021", profile="ci")
+class ClobReportsStuckOrdersOnce(ClobRules):
+    """An order that cannot be canceled is listed in not_canceled the first time only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported: set[str] = set()
+
+    def answer(self, canceled, stuck, account, store) -> dict:
+        fresh = [o for o in stuck if o.id not in self.reported]
+        self.reported.update(o.id for o in stuck)
+        return super().answer(canceled, fresh, account, store)
+
+
+@caught_by("CLOB-CA-022", profile="ci")
+class ClobModeCachedPerAccount(ClobRules):
+    """The trading mode is read at an account's first cancel-all and kept for its session."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.modes: dict[str, str] = {}
+
+    def trading_mode(self, store: Store, account: ClobAccount) -> str:
+        return self.modes.setdefault(account.api_key, super().trading_mode(store, account))
+
+
+@caught_by("US-BC-030", profile="ci")
+class UsEchoCachedBySize(UsRules):
+    """The echo is cached for a second per caller and batch size: another batch of the same size right after
+    gets the earlier echo."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cached: dict[tuple[str, int], tuple[float, object]] = {}
+
+    def echo(self, ids, account, store) -> object:
+        key, now = (account.key_id, len(ids)), time.monotonic()
+        if key not in self.cached or now - self.cached[key][0] > 1.0:
+            self.cached[key] = (now, super().echo(ids, account, store))
+        return self.cached[key][1]
+
+
+@caught_by("US-BC-031", profile="ci")
+class UsBookWriteBackRace(UsRules):
+    """A batch reads the caller's book, waits for the engine, then writes back the orders it did not name:
+    overlapping batches over different orders reopen each other's cancels."""
+
+    async def cancel(self, store, account, entries) -> list[Order]:
+        book = {o.id: o.state for o in store.orders_of(account.key_id) if o.api == "us"}
+        await asyncio.sleep(EXCHANGE_ROUND_TRIP)
+        canceled = await super().cancel(store, account, entries)
+        named = {e["orderId"] for e in entries}
+        store.write([o for o in store.orders_of(account.key_id)
+                     if o.id not in named and book.get(o.id) == OPEN and o.state != OPEN], OPEN)
+        return canceled
+
+
+@caught_by("US-BC-031", profile="ci")
+class UsStopsAtCanceledOrder(UsRules):
+    """The exchange works through a batch in order and stops at the first order already canceled."""
+
+    async def cancel(self, store, account, entries) -> list[Order]:
+        mine = {o.id: o for o in store.orders_of(account.key_id) if o.api == "us"}
+        reached = set()
+        for order in (mine.get(e["orderId"]) for e in entries):
+            if order is not None and order.state == CANCELED:
+                break
+            if order is not None:
+                reached.add(order.id)
+        canceled, _ = store.cancel_where(lambda order: order.id in reached)
+        return canceled
+
+
+@caught_by("US-BC-031", profile="ci")
+class UsOpenOrdersCached(UsRules):
+    """GET /v1/orders/open is cached per caller and refreshed only by a cancel: orders placed since are missing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cached: dict[str, tuple[int, set[str]]] = {}
+
+    def open_orders(self, store: Store, account: UsAccount) -> list[Order]:
+        mine = [o for o in store.orders_of(account.key_id) if o.api == "us"]
+        cancels = sum(o.state == CANCELED for o in mine)
+        if account.key_id not in self.cached or self.cached[account.key_id][0] != cancels:
+            self.cached[account.key_id] = (cancels, {o.id for o in super().open_orders(store, account)})
+        return [o for o in mine if o.id in self.cached[account.key_id][1]]
+
+
+@caught_by("US-BC-032", profile="ci")
+class UsCheckThenCancelRace(UsRules):
+    """A batch checks which named orders are open, waits for the engine, then cancels and reports them:
+    overlapping batches naming one order both report its cancel."""
+
+    async def cancel(self, store, account, entries) -> list[Order]:
+        chosen = [o for o in store.orders_of(account.key_id) if self.reaches(o, account, entries) and o.cancelable]
+        await asyncio.sleep(EXCHANGE_ROUND_TRIP)
+        store.write(chosen, CANCELED)
+        return chosen
 
 
 # --- The US order stream (issue 10) ------------------------------------------

@@ -110,7 +110,23 @@ class Store:
                 order.state = CANCELED
             stuck = [order for order in chosen if order.state == OPEN and order.uncancelable_reason]
             listeners = list(self.listeners)
+        self._announce(canceled, listeners)
+        return canceled, stuck
+
+    def write(self, orders: list[Order], state: str) -> None:
+        """Set ``orders`` to ``state`` without looking at their state now (what a server that looked earlier does).
+
+        ``cancel_where`` is the reference: it looks and writes in one step. Writing ``CANCELED`` announces each order.
+        """
+        with self.lock:
+            for order in orders:
+                order.state = state
+            listeners = list(self.listeners)
+        if state == CANCELED:
+            self._announce(orders, listeners)
+
+    @staticmethod
+    def _announce(canceled: list[Order], listeners: list[Callable[[Order], None]]) -> None:
         for order in canceled:
             for listener in listeners:
                 listener(order)
-        return canceled, stuck

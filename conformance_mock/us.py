@@ -78,14 +78,18 @@ class UsRules:
         """"orderId: Exchange-assigned order ID to cancel": the caller's own orders the batch names."""
         return order.api == "us" and order.account == account.key_id and order.id in {e["orderId"] for e in entries}
 
-    def cancel(self, store: Store, account: UsAccount, entries: list[dict]) -> list[Order]:
-        """Cancel every reached order that can be; return those canceled now."""
+    async def cancel(self, store: Store, account: UsAccount, entries: list[dict]) -> list[Order]:
+        """Cancel every reached order that can be, in one step; return those canceled now."""
         canceled, _ = store.cancel_where(lambda order: self.reaches(order, account, entries))
         return canceled
 
     def echo(self, ids: list[str], account: UsAccount, store: Store) -> object:
         """canceledOrderIds: "Order IDs submitted for cancellation, in request order. Echo of the input"."""
         return ids
+
+    def open_orders(self, store: Store, account: UsAccount) -> list[Order]:
+        """GET /v1/orders/open: the caller's orders open now."""
+        return [o for o in store.orders_of(account.key_id) if o.api == "us" and o.state == OPEN]
 
     def reported_on_stream(self, order: Order, account: UsAccount) -> bool:
         """Whether ``account``'s order stream reports this cancel: its own orders, each time one is canceled."""
@@ -106,7 +110,7 @@ async def batched_cancel(request: Request) -> Response:
     ids = [entry["orderId"] for entry in entries]
     # read the echo's inputs before the cancel changes the store
     echo = rules.echo(ids, account, store)
-    rules.cancel(store, account, entries)
+    await rules.cancel(store, account, entries)
     return JSONResponse({"canceledOrderIds": echo})
 
 
@@ -137,10 +141,7 @@ async def open_orders(request: Request) -> Response:
     except AuthError as failure:
         return error(401, str(failure))
     slugs = {s for value in request.query_params.getlist("slugs") for s in value.split(",") if s}
-    listed = [
-        order_json(o) for o in store.orders_of(account.key_id)
-        if o.api == "us" and o.state == OPEN and (not slugs or o.market_slug in slugs)
-    ]
+    listed = [order_json(o) for o in rules.open_orders(store, account) if not slugs or o.market_slug in slugs]
     return JSONResponse({"orders": listed})
 
 

@@ -21,17 +21,19 @@ from tests.conftest import SUITE
 CAUGHT_BY = {name: fault.caught_by for name, fault in FAULTS.items()}
 
 
-def run_suite(tmp_path, faults=(), marker=None) -> dict[str, dict]:
-    """Run the conformance suite against a mock with ``faults``; return its verdicts."""
+def run_suite(tmp_path, faults=(), api=None, profile="quick", marker=None) -> dict[str, dict]:
+    """Run the conformance suite (the checks of ``api``, or those ``marker`` selects) against a mock with
+    ``faults``, in a hypothesis ``profile``; return the verdicts of ``api``'s requirements."""
     verdicts = tmp_path / "verdicts.json"
     with BundledMock(faults) as mock:
-        command = [*SUITE, "--clob-url", mock.url, "--us-url", mock.url, "--verdicts", str(verdicts)]
-        if marker:
-            command += ["-m", marker]
+        command = [*SUITE, "--clob-url", mock.url, "--us-url", mock.url, "--verdicts", str(verdicts),
+                   "--hypothesis-profile", profile, "--no-shrink"]  # the verdicts, not the smallest examples
+        if marker or api:
+            command += ["-m", marker or api]
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert verdicts.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     table = json.loads(verdicts.read_text())["requirements"]
-    return {rid: entry for rid, entry in table.items() if marker is None or entry["api"] == marker}
+    return {rid: entry for rid, entry in table.items() if api is None or entry["api"] == api}
 
 
 def failing(table: dict[str, dict]) -> set[str]:
@@ -61,5 +63,9 @@ def test_the_correct_mock_passes_every_requirement(tmp_path):
 
 @pytest.mark.parametrize("fault", sorted(CAUGHT_BY))
 def test_fault_is_caught_by_exactly_its_requirements(tmp_path, fault):
-    table = run_suite(tmp_path, [fault], marker=fault.split("-")[0])
+    api, profile = fault.split("-")[0], FAULTS[fault].profile
+    # A fault of single calls is the one-shot checks' to catch. The sequence checks meet most of them
+    # too, but whether a few short sequences do depends on every strategy they draw from: not asserted.
+    marker = f"{api} and not sequence" if profile == "quick" else api
+    table = run_suite(tmp_path, [fault], api=api, profile=profile, marker=marker)
     assert failing(table) == CAUGHT_BY[fault], {rid: table[rid]["details"][:2] for rid in failing(table)}
