@@ -8,6 +8,7 @@ import uvicorn
 
 from conformance_mock.app import create_app
 from conformance_mock.faults import FAULTS, describe
+from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES, http_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,9 +25,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
                         help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
+    parser.add_argument("--http", default="h11", choices=["h11", "httptools"], help="uvicorn's HTTP/1.1 parser")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.fault, control_plane=not args.no_control_plane), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        create_app(args.fault, control_plane=not args.no_control_plane),
+        host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+        http=http_protocol(args.http), h11_max_incomplete_event_size=MAX_HEADER_BYTES, ws_max_size=MAX_BODY,
+    )
 
 
 if __name__ == "__main__":

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance_mock import clob, control, stream, us
 from conformance_mock.faults import rules
-from conformance_mock.http import error
+from conformance_mock.http import RequestLimits, error
 from conformance_mock.store import Store
 
 log = logging.getLogger("conformance_mock")
@@ -34,6 +35,7 @@ def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starle
     """
     app = Starlette(
         routes=[*clob.routes, *us.routes, *stream.routes, *control.routes],
+        middleware=[Middleware(RequestLimits)],
         exception_handlers={HTTPException: _http_error, Exception: _bug},
     )
     app.state.store = Store()

@@ -1,14 +1,34 @@
-"""What every route shares: bounded body reading and JSON errors."""
+"""What every route shares: bounded, strict reading of requests, and JSON errors for anything malformed.
+
+Limits, each answered with a 4xx and ``{"error": message}`` (never a 500, never a silently closed connection):
+
+- the header block: at most ``MAX_HEADER_BYTES`` (431), enforced while parsing (``http_protocol``) and again
+  before routing (``RequestLimits``), since a block that arrives in one read is never "incomplete" to h11;
+- the body: at most ``MAX_BODY`` bytes (413), refused by its Content-Length before reading when it declares more;
+- JSON: UTF-8, at most ``MAX_DEPTH`` levels deep (checked before ``json`` recurses), no ``NaN``/``Infinity``,
+  no float that overflows, no integer past Python's digit limit, no lone surrogate (it cannot be sent back);
+- the HTTP framing itself (a bad request line, Content-Length or chunk): 400 with ``Connection: close``,
+  after which the connection is half-closed so the client reads the whole answer.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
+import re
+from http import HTTPStatus
+from itertools import accumulate
 
 from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_BODY = 1024 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+MAX_DEPTH = 32
+LINGER_SECONDS = 2.0
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -16,23 +36,156 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 async def read_body(request: Request) -> bytes:
-    """The raw body, refused with 413 past 1 MiB."""
+    """The raw body, refused with 413 past ``MAX_BODY`` bytes (what is left unread, uvicorn discards)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and (len(declared) > 9 or int(declared) > MAX_BODY):
+        raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise HTTPException(413, f"body larger than {MAX_BODY} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise HTTPException(400, "the client went away before the body was complete") from None
     return b"".join(chunks)
 
 
+_ESCAPES = re.compile(rb"\\.", re.DOTALL)
+_STRINGS = re.compile(rb'"[^"]*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text ``raw`` nests arrays and objects more than ``limit`` levels; linear in its size.
+
+    Escapes go first, then strings (so brackets inside them do not count), then everything but brackets.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    brackets = _STRINGS.sub(b"", _ESCAPES.sub(b"", raw)).translate(None, _NOT_BRACKETS)
+    return next(filter(limit.__lt__, accumulate(map(_STEP.__getitem__, brackets))), None) is not None
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]}... is out of range")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
 def parse_json(raw: bytes) -> object:
-    """The body as JSON, or a 400."""
+    """The body as JSON, or a 400 that says what is wrong with it."""
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "body is not UTF-8 JSON") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(400, "body is not UTF-8") from None
+    if too_deep(raw):
+        raise HTTPException(400, f"body nests deeper than {MAX_DEPTH} levels")
+    try:
+        value = _DECODER.decode(text)
+        if "\\u" in text:  # an escaped lone surrogate parses, but can never be encoded back
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise HTTPException(400, "body holds a lone UTF-16 surrogate") from None
+    except ValueError as failure:  # JSONDecodeError, and integers past the int-string conversion limit
+        raise HTTPException(400, f"body is not JSON: {str(failure)[:120]}") from None
+    return value
 
 
 def is_json(connection: HTTPConnection) -> bool:
     return connection.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+class RequestLimits:
+    """ASGI middleware: a header block past ``MAX_HEADER_BYTES`` gets 431 before any route reads it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = scope.get("headers", ())
+        if scope["type"] != "lifespan" and sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES:
+            await error(431, f"headers larger than {MAX_HEADER_BYTES} bytes")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _raw_error(status: int, message: str) -> bytes:
+    body = json.dumps({"error": message}).encode()
+    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+class _JsonProtocolErrors:
+    """Mixin for uvicorn's HTTP protocols: a request that cannot be parsed gets a JSON 400 (431 for a header
+    block too large), then a half-close, so the client reads the whole answer before the connection ends."""
+
+    refused = False
+
+    def refuse(self, status: int, message: str) -> None:
+        self.refused = True
+        self.transport.write(_raw_error(status, message))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.refused:  # after a refusal, whatever else the client sends is read and dropped
+            super().data_received(data)
+
+
+def http_protocol(name: str) -> type:
+    """uvicorn's HTTP/1.1 protocol ``name`` ("h11" or "httptools"), with JSON answers to malformed requests."""
+    if name == "h11":
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        class JsonH11Protocol(_JsonProtocolErrors, H11Protocol):
+            def send_400_response(self, msg: str) -> None:
+                buffered, _ = self.conn.trailing_data
+                if len(buffered) > MAX_HEADER_BYTES:
+                    self.refuse(431, f"headers larger than {MAX_HEADER_BYTES} bytes")
+                else:
+                    self.refuse(400, "malformed HTTP request")
+
+        return JsonH11Protocol
+
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class JsonHttpToolsProtocol(_JsonProtocolErrors, HttpToolsProtocol):
+        header_bytes = 0
+
+        def on_message_begin(self) -> None:
+            self.header_bytes = 0
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value))
+            super().on_header(name, value)
+
+        def _count(self, size: int) -> None:
+            self.header_bytes += size
+            if self.header_bytes > MAX_HEADER_BYTES:
+                raise ValueError("header block too large")  # httptools turns it into an HttpParserError
+
+        def send_400_response(self, msg: str) -> None:
+            if self.header_bytes > MAX_HEADER_BYTES:
+                self.refuse(431, f"headers larger than {MAX_HEADER_BYTES} bytes")
+            else:
+                self.refuse(400, "malformed HTTP request")
+
+    return JsonHttpToolsProtocol

@@ -79,8 +79,12 @@ class UsRules:
         return order.api == "us" and order.account == account.key_id and order.id in {e["orderId"] for e in entries}
 
     def cancel(self, store: Store, account: UsAccount, entries: list[dict]) -> list[Order]:
-        """Cancel every reached order that can be; return those canceled now."""
-        canceled, _ = store.cancel_where(lambda order: self.reaches(order, account, entries))
+        """Cancel every reached order that can be; return those canceled now.
+
+        ``reaches`` is asked about the caller's own orders and every order the batch names, whoever owns it.
+        """
+        canceled, _ = store.cancel_where(lambda order: self.reaches(order, account, entries),
+                                         owner=account.key_id, named=[entry["orderId"] for entry in entries])
         return canceled
 
     def echo(self, ids: list[str], account: UsAccount, store: Store) -> object:
