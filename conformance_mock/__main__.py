@@ -8,7 +8,7 @@ import uvicorn
 
 from conformance_mock.app import create_app
 from conformance_mock.faults import FAULTS, describe
-from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES, http_protocol
+from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES, http_protocol, websocket_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     uvicorn.run(
         create_app(args.fault, control_plane=not args.no_control_plane),
         host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-        http=http_protocol(args.http), h11_max_incomplete_event_size=MAX_HEADER_BYTES, ws_max_size=MAX_BODY,
+        http=http_protocol(args.http), h11_max_incomplete_event_size=MAX_HEADER_BYTES, ws=websocket_protocol(), ws_max_size=MAX_BODY,
     )
 
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from conformance_mock import clob, control, stream, us
 from conformance_mock.faults import rules
-from conformance_mock.http import RequestLimits, error
+from conformance_mock.http import RequestLimits, error, not_found
 from conformance_mock.store import Store
 
 log = logging.getLogger("conformance_mock")
@@ -38,6 +38,7 @@ def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starle
         middleware=[Middleware(RequestLimits)],
         exception_handlers={HTTPException: _http_error, Exception: _bug},
     )
+    app.router.default = not_found
     app.state.store = Store()
     app.state.clob = rules(clob.ClobRules, faults)
     app.state.us = rules(us.UsRules, faults)

@@ -8,12 +8,15 @@ Limits, each answered with a 4xx and ``{"error": message}`` (never a 500, never 
 - JSON: UTF-8, at most ``MAX_DEPTH`` levels deep (checked before ``json`` recurses), no ``NaN``/``Infinity``,
   no float that overflows, no integer past Python's digit limit, no lone surrogate (it cannot be sent back);
 - the HTTP framing itself (a bad request line, Content-Length or chunk): 400 with ``Connection: close``,
-  after which the connection is half-closed so the client reads the whole answer.
+  after which the connection is half-closed so the client reads the whole answer;
+- a WebSocket handshake that is not one (no key, wrong version): websockets' own 4xx, its text as the JSON error;
+  a WebSocket message past ``MAX_BODY`` closes the stream with 1009 (message too big).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 import re
@@ -53,20 +56,31 @@ async def read_body(request: Request) -> bytes:
 
 
 _ESCAPES = re.compile(rb"\\.", re.DOTALL)
-_STRINGS = re.compile(rb'"[^"]*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_PREFIX = 64 * 1024
 
 
 def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
     """Whether the JSON text ``raw`` nests arrays and objects more than ``limit`` levels; linear in its size.
 
-    Escapes go first, then strings (so brackets inside them do not count), then everything but brackets.
+    Brackets inside strings do not count. The first 64 KiB are looked at first: a body built to be deep
+    is refused from them, and only a large body that is not gets read whole.
     """
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
-    brackets = _STRINGS.sub(b"", _ESCAPES.sub(b"", raw)).translate(None, _NOT_BRACKETS)
-    return next(filter(limit.__lt__, accumulate(map(_STEP.__getitem__, brackets))), None) is not None
+    return _exceeds(raw[:_PREFIX], limit) or (len(raw) > _PREFIX and _exceeds(raw, limit))
+
+
+def _exceeds(raw: bytes, limit: int) -> bool:
+    brackets = b"".join(_ESCAPES.sub(b"", raw).split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    rest = brackets
+    for _ in range(limit // 2):  # each pass takes away one or two levels: gone by then, it is shallow enough
+        rest = rest.replace(b"[]", b"").replace(b"{}", b"")
+        if not rest:
+            return False
+    depths = accumulate(map(_STEP.__getitem__, brackets))
+    return next(filter(limit.__lt__, depths), None) is not None
 
 
 def _no_constant(name: str) -> float:
@@ -100,6 +114,11 @@ def parse_json(raw: bytes) -> object:
     except ValueError as failure:  # JSONDecodeError, and integers past the int-string conversion limit
         raise HTTPException(400, f"body is not JSON: {str(failure)[:120]}") from None
     return value
+
+
+async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    """The router's answer when no route matches: a JSON 404, for a WebSocket handshake too (not a bare 403)."""
+    await error(404, "Not Found")(scope, receive, send)
 
 
 def is_json(connection: HTTPConnection) -> bool:
@@ -143,6 +162,14 @@ class _JsonProtocolErrors:
     def data_received(self, data: bytes) -> None:
         if not self.refused:  # after a refusal, whatever else the client sends is read and dropped
             super().data_received(data)
+
+    def handle_websocket_upgrade(self, *args: object) -> None:
+        """uvicorn hands only the head of an upgrade to the WebSocket protocol: a body would be lost there."""
+        if any(name == b"transfer-encoding" or (name == b"content-length" and value.strip(b" 0"))
+               for name, value in self.headers):
+            self.refuse(400, "a WebSocket handshake has no body")
+            return
+        super().handle_websocket_upgrade(*args)
 
 
 def http_protocol(name: str) -> type:
@@ -189,3 +216,42 @@ def http_protocol(name: str) -> type:
                 self.refuse(400, "malformed HTTP request")
 
     return JsonHttpToolsProtocol
+
+
+def websocket_protocol() -> type:
+    """uvicorn's WebSocket protocol (websockets, sans-I/O), refusing a malformed handshake with a JSON error."""
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    class JsonWebSocketProtocol(WebSocketsSansIOProtocol):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            accept = self.conn.accept
+            self.conn.accept = lambda request: _json_refusal(accept(request))
+
+        async def send(self, message) -> None:
+            await super().send(message)
+            if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
+                self.handshake_complete = True  # uvicorn forgets to, then logs an error for each refused handshake
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            failure = self.conn.handshake_exc
+            if failure is not None and not self.handshake_initiated and not self.transport.is_closing():
+                # websockets could not even parse the handshake (a header it refuses): it would say nothing
+                self.transport.write(_raw_error(400, f"malformed WebSocket handshake: {failure.__cause__ or failure}"))
+                self.transport.close()
+
+    return JsonWebSocketProtocol
+
+
+def _json_refusal(response):
+    """A websockets handshake ``response``; when it refuses, with its message as ``{"error": ...}``."""
+    if response.status_code == 101:
+        return response
+    body = json.dumps({"error": response.body.decode(errors="replace").strip()}).encode()
+    headers = response.headers.copy()
+    for name in ("Content-Type", "Content-Length"):
+        del headers[name]
+    headers["Content-Type"] = "application/json"
+    headers["Content-Length"] = str(len(body))
+    return dataclasses.replace(response, headers=headers, body=body)
