@@ -1,6 +1,6 @@
 """The ceiling for this stack: the least a Starlette + uvicorn server must do per batched cancel.
 
-    python benchmarks/bare_starlette.py --port 8001 --keys keys.json [--http h11|httptools]
+    python benchmarks/bare_starlette.py --port 8001 --keys keys.json [--http auto|h11|httptools]
 
 One route, ``POST /v1/orders/batched/cancel``: the key looked up by
 ``X-PM-Access-Key`` in ``keys.json`` (key id -> hex Ed25519 public key), one
@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--keys", type=Path, required=True, help="JSON file: key id -> hex Ed25519 public key")
-    parser.add_argument("--http", default="h11", choices=["h11", "httptools"])
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"])
     args = parser.parse_args()
     app = create_app({key_id: bytes.fromhex(key) for key_id, key in json.loads(args.keys.read_text()).items()})
     uvicorn.run(app, host="127.0.0.1", port=args.port, http=args.http, log_level="warning", access_log=False)

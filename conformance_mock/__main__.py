@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
                         help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
-    parser.add_argument("--http", default="h11", choices=["h11", "httptools"], help="uvicorn's HTTP/1.1 parser")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                        help="uvicorn's HTTP/1.1 parser (auto: httptools when installed, else h11)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     uvicorn.run(

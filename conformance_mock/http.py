@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.util
 import json
 import math
 import re
@@ -172,8 +173,11 @@ class _JsonProtocolErrors:
         super().handle_websocket_upgrade(*args)
 
 
-def http_protocol(name: str) -> type:
-    """uvicorn's HTTP/1.1 protocol ``name`` ("h11" or "httptools"), with JSON answers to malformed requests."""
+def http_protocol(name: str = "auto") -> type:
+    """uvicorn's HTTP/1.1 protocol ``name`` ("h11", "httptools", or "auto": httptools when installed), with JSON
+    answers to malformed requests."""
+    if name == "auto":
+        name = "httptools" if importlib.util.find_spec("httptools") else "h11"
     if name == "h11":
         from uvicorn.protocols.http.h11_impl import H11Protocol
 

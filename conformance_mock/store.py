@@ -115,9 +115,8 @@ class Store:
             if owner is None:
                 pool = self.orders.values()
             else:
-                candidates = {order.id: order for order in self.by_account.get(owner, ())}
-                candidates.update((i, self.orders[i]) for i in named if i in self.orders)
-                pool = candidates.values()
+                foreign = [o for i in named if (o := self.orders.get(i)) is not None and o.account != owner]
+                pool = [*self.by_account.get(owner, ()), *foreign]
             chosen = [order for order in pool if select(order)]
             canceled = [order for order in chosen if order.cancelable]
             for order in canceled:

@@ -156,8 +156,8 @@ def test_a_well_framed_request_gets_a_clear_answer_and_leaves_the_connection_usa
         assert_clear_answer(answer, method)
         if path == STREAM:  # the WebSocket protocol has the connection now: it closes it after a refusal
             return
-        if answer.closes:  # a header block past the parser's limit
-            assert answer.status == 431, answer
+        if answer.closes:  # a header block past the parser's limit, or a method httptools' parser does not know
+            assert answer.status == 431 or (answer.status == 400 and method == b"FOO"), answer
             return
         follow_up = wire.exchange(Request(b"GET", f"/_conformance/orders?api=us&account={us['keyId']}".encode(),
                                           [(b"host", b"127.0.0.1")]))
