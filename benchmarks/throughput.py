@@ -129,7 +129,7 @@ def wrk_script(directory: Path, requests: list[tuple[dict[str, str], bytes]]) ->
 def run_wrk(url: str, script: Path, args: argparse.Namespace) -> Result:
     done = subprocess.run(
         ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s", "--latency",
-         "-s", str(script), url + PATH],
+         "--timeout", "10s", "-s", str(script), url + PATH],
         capture_output=True, text=True, check=True,
     )
     out = done.stdout

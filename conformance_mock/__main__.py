@@ -8,7 +8,8 @@ import uvicorn
 
 from conformance_mock.app import create_app
 from conformance_mock.faults import FAULTS, describe
-from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES, http_protocol, websocket_protocol
+from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES
+from conformance_mock.server import http_protocol, websocket_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
