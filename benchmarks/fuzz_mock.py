@@ -286,7 +286,7 @@ class Fuzzer:
             method = rng.choice(["G@T", "", "GET GET", "\x80", "A" * 5000])
             one_shot = True
         elif roll < 0.17:
-            target = rng.choice(["*", "http://evil.example/x", "/v1/%", "/" + "a" * 10000, "//", "/\x80", path + "#x"])
+            target = rng.choice(["*", "http://elsewhere.invalid/x", "/v1/%", "/" + "a" * 10000, "//", "/\x80", path + "#x"])
             one_shot = True
         request = Request(method.encode("latin-1"), target.encode("latin-1"), headers, body, framing, one_shot)
         return request, {"method": method, "path": path, "target": target, "account": account, "valid": valid,
@@ -302,10 +302,13 @@ class Tally:
     server_errors: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     not_json: list[str] = field(default_factory=list)
+    auth: Counter = field(default_factory=Counter)
 
 
 def record(tally: Tally, model: Model, request: Request, facts: dict, answer: Answer | str) -> None:
     what = f"{facts['method'][:10]} {facts['target'][:60]} ({facts['kind']} body)"
+    if facts["account"] is not None:
+        tally.auth["valid" if facts["valid"] else "broken"] += 1
     if isinstance(answer, str):
         tally.dropped.append(f"{what}: {answer}")
         return
@@ -427,6 +430,7 @@ def main() -> None:
     elapsed = time.monotonic() - started
     print(f"{args.requests} requests in {elapsed:.0f} s (seed {seed}): "
           + ", ".join(f"{count} {name}" for name, count in sorted(tally.statuses.items())))
+    print(f"auth on the two APIs: {tally.auth['valid']} valid, {tally.auth['broken']} broken")
     for title, problems in (("answers >= 500", tally.server_errors), ("dropped connections", tally.dropped),
                             ("4xx without a JSON error", tally.not_json), ("order store mismatches", store_problems)):
         print(f"{title}: {len(problems)}")
