@@ -40,7 +40,6 @@ US_OPEN_ORDERS_PATH = "/v1/orders/open"
 
 LIVE_EXAMPLES = 2
 """Hypothesis examples of a check that cancels real orders, on a live target (no shrinking: each call spends orders)."""
-LIVE_SETTINGS = {"max_examples": LIVE_EXAMPLES, "phases": [Phase.explicit, Phase.generate]}
 FIRST_AREAS = ("stream", "outcome", "echo", "idempotency")
 """The order-using checks served first, in this order; then the others, informational ones last."""
 OBSERVED_CLOB = ("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-012", "CLOB-CA-013")
@@ -176,7 +175,7 @@ def need_of(item: pytest.Item) -> Need | None:
     if marker is None:
         return None
     hold = marker.args[0]
-    examples = LIVE_EXAMPLES if getattr(item.obj, "is_hypothesis_test", False) else 1
+    examples = _live_examples() if getattr(item.obj, "is_hypothesis_test", False) else 1
     return Need(hold, marker.kwargs.get("cancels", hold), examples, marker.kwargs.get("one_market", False),
                 marker.kwargs.get("second_account", False))
 
@@ -347,11 +346,15 @@ class PreflightClient:
         return getattr(self._client, name)
 
 
+def _live_examples() -> int:
+    return min(LIVE_EXAMPLES, settings.default.max_examples)
+
+
 def _live_sized(item: pytest.Item) -> None:
-    """Few hypothesis examples, and no shrinking, for a check that spends real orders."""
+    """Few hypothesis examples, and no shrinking, for a check that spends real orders (its settings, overridden)."""
     test = item.obj
     if getattr(test, "is_hypothesis_test", False) and not getattr(test, "live_sized", False):
-        settings(**LIVE_SETTINGS)(test)
+        settings(max_examples=_live_examples(), phases=[Phase.explicit, Phase.generate])(test)
         test.live_sized = True
 
 
@@ -439,7 +442,7 @@ class LiveRun:
             total, one_market = pool.needed()
             where = f", {one_market} of them in one market" if one_market else ""
             lines.append(f"  a full run needs {total} open orders on the {pool.label}{where}")
-        lines.append(f"  checks that cancel orders draw {LIVE_EXAMPLES} hypothesis examples each, without shrinking")
+        lines.append(f"  checks that cancel orders draw {_live_examples()} hypothesis examples each, without shrinking")
         for pool in pools:
             for nodeid, (need, reason) in pool.plan.items():
                 verdict = f"skips {_name(self.items[nodeid])}: {reason}" if reason else \

@@ -332,7 +332,9 @@ class UsCancelsForeignOrders(UsRules):
         return order.api == "us" and order.id in {e["orderId"] for e in entries}
 
 
-@caught_by("US-BC-008", "US-BC-016")
+# In a live run the first batches take whole markets with them: the check of an unnamed order in a named
+# market then lacks orders (a skip), and the run's summary counts the orders closed without being named.
+@caught_by("US-BC-008", "US-BC-016", live={"US-BC-016"})
 class UsCancelsWholeMarket(UsRules):
     """Every open order of the caller in a named market is canceled."""
 
