@@ -303,9 +303,8 @@ class AccountOrders:
         pytest.skip(reason)
 
     def settle(self) -> None:
-        """Confirm through the open-orders list what was drawn: still open goes back, the rest was canceled."""
-        if not self.leased:
-            return
+        """Read the open-orders list: what was drawn and is still open goes back, the rest was canceled;
+        what closed without being drawn (filled, or canceled unasked) is no longer given out."""
         open_now = self._read()
         for order_id, (market, nodeid) in self.leased.items():
             if order_id not in open_now:
@@ -376,9 +375,10 @@ class LiveRun:
         self.allow_cancel, self.preflight = allow_cancel, preflight
         self.observed = any("observed_cancel_all" in getattr(item, "fixturenames", ()) for item in items)
         self.accounts: dict[str, list[AccountOrders]] = {}
-        for api, target in self.targets.items():
-            if preflight:
+        for target in targets.values():
+            if target is not None and preflight:
                 target.http = PreflightClient(target.http)
+        for api, target in self.targets.items():
             identities = target.live_identities()
             pools = [AccountOrders(label, lambda creds=creds, t=target: t.open_orders(creds)) for label, creds in identities]
             target.pools = {target.account_id(creds): pool for (_, creds), pool in zip(identities, pools, strict=True)}
