@@ -1,0 +1,97 @@
+"""The nightly run, through the driver `make nightly` and the workflow call: twice, with history between."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conformance.bundled_mock import BundledMock
+
+pytestmark = pytest.mark.xdist_group("nightly")  # one worker builds the module fixture, once
+
+ROOT = Path(__file__).resolve().parent.parent
+ALLURE = ROOT / "node_modules" / ".bin" / "allure"
+
+
+def nightly(reports: Path, **targets: str) -> subprocess.CompletedProcess:
+    """``python -m conformance.nightly`` as ``make nightly`` runs it, with the quick profile."""
+    env = {name: value for name, value in os.environ.items() if name not in ("CLOB_URL", "US_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.nightly", "--reports", str(reports), "--profile", "quick",
+         "--allure", str(ALLURE), "--", "-q"],
+        cwd=ROOT, env={**env, **targets}, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory):
+    """A night against the correct mock, then one against a mock whose echo is sorted (a regression)."""
+    reports = tmp_path_factory.mktemp("nightly") / "reports"
+    first = nightly(reports)
+    first_summary = (reports / "summary.md").read_text()
+    with BundledMock(faults=["us-echo-sorted"]) as mock:
+        second = nightly(reports, CLOB_URL=mock.url, US_URL=mock.url)
+    return reports, first, first_summary, second
+
+
+def test_a_clean_night_exits_0_and_is_the_baseline(two_nights):
+    _, first, summary, _ = two_nights
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    assert "this run is the baseline" in summary
+    assert "No failure." in summary
+
+
+def test_the_next_night_names_what_changed_and_fails_on_a_must(two_nights):
+    reports, _, _, second = two_nights
+    assert second.returncode == 1, second.stdout[-3000:]
+    summary = (reports / "summary.md").read_text()
+    assert "Since the previous run (20" in summary
+    assert "- new failure: `US-BC-006` (pass → fail)" in summary
+    assert "- **fail** `US-BC-006` (must): " in summary
+    clob = summary.split("## Polymarket US")[0]
+    assert "No failure." in clob and "- nothing changed" in clob
+
+
+def test_history_grows_and_keeps_the_failing_examples(two_nights):
+    reports, *_ = two_nights
+    history = reports / "history"
+    assert len(list((history / "verdicts").glob("*.json"))) == 2
+    assert any(path.is_file() for path in (history / "hypothesis").rglob("*")), "no example saved by hypothesis"
+    if ALLURE.exists():
+        assert len((history / "allure-history.jsonl").read_text().splitlines()) == 2
+
+
+def test_junit_has_one_testcase_per_check_with_its_requirements(two_nights):
+    reports, *_ = two_nights
+    cases = list(ET.parse(reports / "junit.xml").getroot().iter("testcase"))
+    verdicts = json.loads((reports / "verdicts.json").read_text())["requirements"]
+    assert len(cases) == len({test for entry in verdicts.values() for test in entry["tests"]})
+    requirements = {
+        case.get("name"): {p.get("value") for p in case.iter("property") if p.get("name") == "requirement"}
+        for case in cases
+    }
+    assert all(requirements.values()), "a testcase without a requirement property"
+    failed = {case.get("name") for case in cases if case.find("failure") is not None}
+    assert "test_echo_is_the_request_ids_for_any_batch" in failed
+    assert requirements["test_echo_is_the_request_ids_for_any_batch"] == {"US-BC-006"}
+
+
+@pytest.mark.skipif(not ALLURE.exists(), reason="no node_modules/.bin/allure: npm was not found when make set up")
+def test_the_html_report_is_one_file_with_its_data_inside(two_nights):
+    reports, *_ = two_nights
+    folder = reports / "allure-report"
+    assert [path.name for path in folder.glob("**/*.html")] == ["index.html"]
+    assert not [path for path in folder.iterdir() if path.is_dir()], "the report has folders to fetch"
+    html = (folder / "index.html").read_text()
+    # Allure's single-file report embeds every data file as base64 next to its name
+    embedded = re.findall(r'"data/test-results/[^"]+\.json","([A-Za-z0-9+/=]+)"', html)
+    names = {json.loads(base64.b64decode(blob))["name"] for blob in embedded}
+    assert "test_echo_is_the_request_ids_for_any_batch" in names
