@@ -101,10 +101,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # after hypothesis' own pytest_configure has loaded --hypothesis-profile
     path = session.config.getoption("example_db")
     if path:
-        # derandomize=True implies no database: a database is for randomised runs
-        name = f"{settings.get_current_profile_name()}-with-example-db"
-        settings.register_profile(name, derandomize=False, database=DirectoryBasedExampleDatabase(path))
-        settings.load_profile(name)
+        # the loaded profile with a database; derandomize=True would imply none
+        settings.register_profile("with-example-db", derandomize=False, database=DirectoryBasedExampleDatabase(path))
+        settings.load_profile("with-example-db")
 
 
 # --- targets -----------------------------------------------------------------
