@@ -42,7 +42,7 @@ nightly: $(INSTALLED) report-tool
 	$(VPY) -m conformance.nightly $(ARGS)
 
 test: $(INSTALLED) report-tool
-	$(VPY) -m pytest tests -p pytester -n auto --dist loadgroup $(ARGS)
+	$(VPY) -m pytest tests -p pytester -n auto $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules build $(RESULTS) $(REPORT) reports/verdicts.json reports/junit.xml reports/summary.md

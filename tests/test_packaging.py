@@ -10,10 +10,7 @@ import sysconfig
 import tomllib
 from pathlib import Path
 
-import pytest
 from setuptools import find_packages
-
-pytestmark = pytest.mark.xdist_group("packaging")  # one worker builds the module fixture, once
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -25,10 +22,8 @@ def run(command: list, **kwargs) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+def install(work: Path) -> Path:
     """The python of a fresh venv holding the suite's wheel; its dependencies are this venv's, so no index is needed."""
-    work = tmp_path_factory.mktemp("install")
     source = work / "source"  # a copy, so that the build leaves nothing in the checkout
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", ".venv", "node_modules", "reports", "build", "*.egg-info", "tests", "benchmarks", "docs"))
@@ -49,18 +44,22 @@ def test_every_package_of_the_checkout_is_shipped():
     assert found <= declared, f"add {sorted(found - declared)} to [tool.setuptools] packages in pyproject.toml"
 
 
-def test_the_installed_package_carries_its_specs_and_catalogue(installed, tmp_path):
-    done = run([installed, "-c", "from conformance.catalogue import CATALOGUE, spec_path; "
-                "print(CATALOGUE); print(spec_path('clob')); print(spec_path('us'))"], cwd=tmp_path)
-    venv = str(installed.parent.parent)
-    for line in done.stdout.splitlines():
-        assert line.startswith(venv) and Path(line).is_file(), line
+def test_the_installed_suite_judges_the_bundled_mock_from_any_directory(tmp_path, subtests):
+    """One test (one install) with a subtest per promise."""
+    python = install(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
 
+    with subtests.test("the package carries its specs and catalogue"):
+        done = run([python, "-c", "from conformance.catalogue import CATALOGUE, spec_path; "
+                    "print(CATALOGUE); print(spec_path('clob')); print(spec_path('us'))"], cwd=elsewhere)
+        for line in done.stdout.splitlines():
+            assert line.startswith(str(tmp_path / "venv")) and Path(line).is_file(), line
 
-def test_the_installed_suite_judges_the_bundled_mock_from_any_directory(installed, tmp_path):
-    done = run([installed, "-m", "pytest", "--pyargs", "conformance", "--assert=plain",
-                "--hypothesis-profile=quick", "--verdicts=verdicts.json"], cwd=tmp_path)
-    assert "plugins: polymarket-cancel-conformance-" in done.stdout  # registered by the pytest11 entry point
-    assert " passed" in done.stdout.splitlines()[-1]
-    table = json.loads((tmp_path / "verdicts.json").read_text())["requirements"]
-    assert {entry["verdict"] for entry in table.values()} <= {"pass", "informational"}, "a requirement not judged"
+    with subtests.test("pytest --pyargs conformance runs the suite through the pytest11 entry point"):
+        done = run([python, "-m", "pytest", "--pyargs", "conformance", "--assert=plain",
+                    "--hypothesis-profile=quick", "--verdicts=verdicts.json"], cwd=elsewhere)
+        assert "plugins: polymarket-cancel-conformance-" in done.stdout
+        assert " passed" in done.stdout.splitlines()[-1]
+        table = json.loads((elsewhere / "verdicts.json").read_text())["requirements"]
+        assert {entry["verdict"] for entry in table.values()} <= {"pass", "informational"}, "a requirement not judged"
