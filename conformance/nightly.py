@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 
     reports, history = args.reports, args.reports / "history"
     past = history / "verdicts"
+    reports.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(reports / "allure-results", ignore_errors=True)
     for stale in ("verdicts.json", "junit.xml", "summary.md"):
         (reports / stale).unlink(missing_ok=True)
