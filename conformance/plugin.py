@@ -1,6 +1,7 @@
 """The pytest plugin: target options, markers, verdicts per requirement, Allure labels.
 
-Loaded by the project's root ``conftest.py``.
+Registered as ``conformance.plugin`` by the ``pytest11`` entry point of the installed package
+and, in a checkout, by the root ``conftest.py`` (the same name, so only once).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import allure
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from conformance import live, verdict
 from conformance.bundled_mock import BundledMock, MockStartError
@@ -59,6 +61,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"requests per second per API (default: none on a sandbox, {LIVE_RATE_LIMIT} elsewhere)",
     )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
+    group.addoption(
+        "--example-db",
+        metavar="DIR",
+        help="keep hypothesis' failing examples in DIR and try them first next run (the run is then randomised)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -99,7 +106,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for rid in ids:
             item.add_marker(known[rid].api)
             item.add_marker(known[rid].area)
+            item.user_properties.append(("requirement", rid))  # a <property> of the JUnit testcase
     live.observation_first(items)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # after hypothesis' own pytest_configure has loaded --hypothesis-profile
+    path = session.config.getoption("example_db")
+    if path:
+        # the loaded profile with a database; derandomize=True would imply none
+        settings.register_profile("with-example-db", derandomize=False, database=DirectoryBasedExampleDatabase(path))
+        settings.load_profile("with-example-db")
 
 
 # --- targets -----------------------------------------------------------------
