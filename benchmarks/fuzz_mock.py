@@ -42,7 +42,7 @@ from conformance.bundled_mock import BundledMock  # noqa: E402
 from conformance.signing import clob_signature, us_signature  # noqa: E402
 from tests.mock.wire import STREAM, TIMEOUT, Answer, Request, Wire  # noqa: E402
 
-US_CANCEL, US_OPEN, CLOB_CANCEL = "/v1/orders/batched/cancel", "/v1/orders/open", "/cancel-all"
+US_CANCEL, US_OPEN, CLOB_CANCEL, CLOB_OPEN = "/v1/orders/batched/cancel", "/v1/orders/open", "/cancel-all", "/data/orders"
 BIG = "1" * 5000
 
 
@@ -232,16 +232,20 @@ class Fuzzer:
         """A request and what the model needs to know of it."""
         rng = self.rng
         route = rng.choices(
-            [("DELETE", CLOB_CANCEL), ("POST", US_CANCEL), ("GET", US_OPEN), ("POST", "/_conformance/accounts"),
-             ("POST", "/_conformance/orders"), ("GET", "/_conformance/orders"), ("PUT", "/_conformance/trading-mode"),
-             ("GET", STREAM), ("GET", "/_conformance/reset"), ("GET", "/no/such/route")],
-            [20, 30, 10, 5, 8, 6, 5, 8, 2, 2])[0]
+            [("DELETE", CLOB_CANCEL), ("GET", CLOB_OPEN), ("POST", US_CANCEL), ("GET", US_OPEN),
+             ("POST", "/_conformance/accounts"), ("POST", "/_conformance/orders"), ("GET", "/_conformance/orders"),
+             ("PUT", "/_conformance/trading-mode"), ("GET", STREAM), ("GET", "/_conformance/reset"),
+             ("GET", "/no/such/route")],
+            [18, 6, 28, 8, 5, 8, 6, 5, 8, 2, 2])[0]
         method, path = route
         if rng.random() < 0.08:
             method = rng.choice(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "FOO", "post"])
             if path == "/_conformance/reset" and method == "POST":
                 method = "PUT"  # a reset would wipe the accounts the fuzz runs on
         target = path
+        if path == CLOB_OPEN:
+            target += rng.choice(["", "?next_cursor=MA==", "?next_cursor=" + BIG, "?next_cursor=%ff", "?next_cursor=LTE=",
+                                  "?next_cursor=" + base64.b64encode(BIG.encode()).decode(), "?market=fuzz-a&id=x"])
         if path in (US_OPEN, "/_conformance/orders") and method == "GET":
             target += "?" + rng.choice([
                 f"api=us&account={rng.choice(list(self.model.us))}", f"api=clob&account={rng.choice(list(self.model.clob))}",
@@ -260,7 +264,7 @@ class Fuzzer:
                 template = self.template(path, account)
                 body = json.dumps(template if kind == "valid" else self.replace_somewhere(template, self.value())).encode()
             headers += auth
-        elif path == CLOB_CANCEL:
+        elif path in (CLOB_CANCEL, CLOB_OPEN):
             auth, account, valid = self.clob_auth(method, path, body)
             headers += auth
         if path == STREAM:

@@ -20,9 +20,9 @@ from conformance.signing import ClobCredentials, ClobSigner, UsCredentials, UsSi
 from tests.conftest import add_orders, mint, states
 from tests.mock.wire import STREAM, Answer, Request, Wire
 
-US_CANCEL, US_OPEN, CLOB_CANCEL = "/v1/orders/batched/cancel", "/v1/orders/open", "/cancel-all"
+US_CANCEL, US_OPEN, CLOB_CANCEL, CLOB_OPEN = "/v1/orders/batched/cancel", "/v1/orders/open", "/cancel-all", "/data/orders"
 ROUTES = [
-    ("DELETE", CLOB_CANCEL), ("POST", US_CANCEL), ("GET", US_OPEN), ("GET", STREAM),
+    ("DELETE", CLOB_CANCEL), ("GET", CLOB_OPEN), ("POST", US_CANCEL), ("GET", US_OPEN), ("GET", STREAM),
     ("POST", "/_conformance/accounts"), ("POST", "/_conformance/orders"), ("GET", "/_conformance/orders"),
     ("PUT", "/_conformance/trading-mode"), ("GET", "/_conformance/reset"), ("GET", "/no/such/route"),
 ]
@@ -107,7 +107,7 @@ def target(request):
 
 def signed(route: str, method: str, body: bytes, us: dict, clob: dict) -> list[tuple[bytes, bytes]]:
     """The valid auth headers for ``route`` (none for the control plane)."""
-    if route == CLOB_CANCEL:
+    if route in (CLOB_CANCEL, CLOB_OPEN):
         credentials = ClobCredentials(clob["apiKey"], clob["secret"], clob["passphrase"], clob["address"])
         try:
             headers = ClobSigner(credentials).headers(method, route, body)
@@ -135,7 +135,8 @@ def assert_clear_answer(answer: Answer | str, method: bytes) -> None:
 @given(data=st.data(), route=st.sampled_from(ROUTES), auth=st.sampled_from(["valid", "broken", "none"]),
        extra=st.lists(st.tuples(header_names, header_values), max_size=4),
        content_type=st.sampled_from([b"application/json", b"text/plain", b"", b"\xff/\xfe"]),
-       query=st.sampled_from(["", "?api=us&account=x", "?api=%ff%fe&account=%00", "?slugs=" + "a" * 5000, "?%%%&&=="]))
+       query=st.sampled_from(["", "?api=us&account=x", "?api=%ff%fe&account=%00", "?slugs=" + "a" * 5000, "?%%%&&==",
+                              "?next_cursor=" + "1" * 5000, "?next_cursor=%ff%fe"]))
 def test_a_well_framed_request_gets_a_clear_answer_and_leaves_the_connection_usable(
         target, data, route, auth, extra, content_type, query):
     mock, control, us, clob = target
