@@ -6,8 +6,11 @@ import argparse
 
 import uvicorn
 
-from conformance_mock.app import create_app
+from conformance_mock.accounts import AccountsFileError
+from conformance_mock.app import ORDERS_PAGE_SIZE, create_app
 from conformance_mock.faults import FAULTS, describe
+from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES
+from conformance_mock.server import http_protocol, websocket_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,10 +26,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
-                        help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
+                        help="serve no /_conformance path (all answer 404), so the mock looks like a live server")
+    parser.add_argument("--accounts", metavar="FILE",
+                        help="start with the accounts and open orders of this JSON file (see conformance_mock/accounts.py)")
+    parser.add_argument("--orders-page-size", type=int, default=ORDERS_PAGE_SIZE, metavar="N",
+                        help=f"orders per page of GET /data/orders (default {ORDERS_PAGE_SIZE})")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                        help="uvicorn's HTTP/1.1 parser (auto: httptools when installed, else h11)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.fault, control_plane=not args.no_control_plane), host=args.host, port=args.port, log_level=args.log_level)
+    if args.orders_page_size < 1:
+        parser.error("--orders-page-size must be 1 or more")
+    try:
+        app = create_app(args.fault, control_plane=not args.no_control_plane, accounts=args.accounts,
+                         orders_page_size=args.orders_page_size)
+    except AccountsFileError as problem:
+        parser.error(f"--accounts: {problem}")
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+        http=http_protocol(args.http), h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        ws=websocket_protocol(), ws_max_size=MAX_BODY,
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,6 @@ def _api(value: object) -> str:
 
 
 async def reset(request: Request) -> Response:
-    if not request.app.state.control_plane:
-        return error(404, "Not Found")
     _store(request).reset()
     return Response(status_code=204)
 
@@ -60,7 +58,7 @@ async def create_account(request: Request) -> Response:
 
 async def orders(request: Request) -> Response:
     store = _store(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         api, account = _api(request.query_params.get("api")), request.query_params.get("account")
         if not account:
             raise HTTPException(400, "account is required")

@@ -11,7 +11,7 @@ import datetime
 import os
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
@@ -61,24 +61,31 @@ class Store:
             self.clob_accounts: dict[str, ClobAccount] = {}
             self.us_accounts: dict[str, UsAccount] = {}
             self.orders: dict[str, Order] = {}
+            self.by_account: dict[str, list[Order]] = {}
             self.modes = {"clob": "normal", "us": "normal"}
             self.listeners: list[Callable[[Order], None]] = []
 
     def new_clob_account(self, address: str | None) -> ClobAccount:
-        account = ClobAccount(
+        return self.add_clob_account(ClobAccount(
             api_key=str(uuid.uuid4()),
             secret=base64.urlsafe_b64encode(os.urandom(32)).decode(),
             passphrase=os.urandom(16).hex(),
             address=address or "0x" + os.urandom(20).hex(),
-        )
+        ))
+
+    def add_clob_account(self, account: ClobAccount) -> ClobAccount:
         with self.lock:
             self.clob_accounts[account.api_key] = account
         return account
 
     def new_us_account(self) -> UsAccount:
         key = SigningKey.generate()
-        public = bytes(key.verify_key)
-        account = UsAccount(str(uuid.uuid4()), base64.b64encode(bytes(key) + public).decode(), public)
+        return self.add_us_account(str(uuid.uuid4()), base64.b64encode(bytes(key) + bytes(key.verify_key)).decode())
+
+    def add_us_account(self, key_id: str, secret_key: str) -> UsAccount:
+        """An account for ``secret_key``: standard base64 of the 32-byte Ed25519 seed (then, optionally, the public key)."""
+        seed = base64.b64decode(secret_key, validate=True)[:32]
+        account = UsAccount(key_id, secret_key, bytes(SigningKey(seed).verify_key))
         with self.lock:
             self.us_accounts[account.key_id] = account
         return account
@@ -90,21 +97,37 @@ class Store:
         created = []
         with self.lock:
             for entry in entries:
-                order_id = "0x" + os.urandom(32).hex() if api == "clob" else str(uuid.uuid4())
+                order_id = entry.get("id") or ("0x" + os.urandom(32).hex() if api == "clob" else str(uuid.uuid4()))
                 order = Order(order_id, api, account, entry.get("marketSlug") or DEFAULT_MARKET,
                               entry.get("uncancelableReason"))
                 self.orders[order_id] = order
+                self.by_account.setdefault(account, []).append(order)
                 created.append(order)
         return created
 
     def orders_of(self, account: str) -> list[Order]:
         with self.lock:
-            return [order for order in self.orders.values() if order.account == account]
+            return list(self.by_account.get(account, ()))
 
-    def cancel_where(self, select: Callable[[Order], bool]) -> tuple[list[Order], list[Order]]:
-        """Atomically cancel every selected order; return (canceled now, selected but uncancelable)."""
+    def matching(self, select: Callable[[Order], bool]) -> list[Order]:
         with self.lock:
-            chosen = [order for order in self.orders.values() if select(order)]
+            return [order for order in self.orders.values() if select(order)]
+
+    def cancel_where(
+        self, select: Callable[[Order], bool], owner: str | None = None, named: Iterable[str] = ()
+    ) -> tuple[list[Order], list[Order]]:
+        """Atomically cancel every selected order; return (canceled now, selected but uncancelable).
+
+        ``select`` is asked about every order, or with ``owner`` only about that account's orders and
+        the orders ``named`` by id (of any account): index lookups instead of a scan of the whole store.
+        """
+        with self.lock:
+            if owner is None:
+                pool = self.orders.values()
+            else:
+                foreign = [o for i in named if (o := self.orders.get(i)) is not None and o.account != owner]
+                pool = [*self.by_account.get(owner, ()), *foreign]
+            chosen = [order for order in pool if select(order)]
             canceled = [order for order in chosen if order.cancelable]
             for order in canceled:
                 order.state = CANCELED

@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from conformance.exchange import Exchange
+from conformance.live import UnreadableOrders, us_open_orders
 from conformance.results import echo_of
 from conformance.sequence import Journal, at_once, plain, run_machine
 from conformance.signing import UsSigner
 from conformance.stream import OrderStream, StreamRefused, order_stream
-from conformance.target import TargetError, UsTarget
+from conformance.target import UsTarget
 from conformance.verdict import require
 from strategies.batches import MAX_ENTRIES, body, broken_entries, entry
 from strategies.layouts import MARKETS, order_layouts
@@ -143,10 +144,14 @@ class UsSequences(RuleBasedStateMachine):
         stream.subscribe(STREAM_WAIT)
         return stream
 
+    def _listed_open(self, who: int) -> set[str]:
+        """``GET /v1/orders/open`` as ``who``: the ids it lists."""
+        return set(us_open_orders(self.us.http, self.accounts[who]))
+
     def _offers_open_orders(self) -> bool:
         try:
-            self.us.open_orders(self.accounts[0])
-        except TargetError as error:
+            self._listed_open(0)
+        except UnreadableOrders as error:
             self.journal.record(f"not compared with the model: {error}")
             return False
         return True
@@ -292,7 +297,7 @@ class UsSequences(RuleBasedStateMachine):
 
     def _judge_open_orders(self, who: int) -> None:
         expected, deadline = set(self.model.of(who, "open")), time.monotonic() + OPEN_ORDERS_SETTLE
-        while (listed := {o.get("id") for o in self.us.open_orders(self.accounts[who])}) != expected:
+        while (listed := self._listed_open(who)) != expected:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.05)
