@@ -8,6 +8,8 @@ by hand: 20 consecutive nightly runs (see the README).
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from hypothesis import seed, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -18,6 +20,7 @@ from conformance.exchange import ApiClient
 from conformance.sequence import machine_settings
 from conformance.target import ClobTarget, ControlPlane, UsTarget
 from conformance.us_batched_cancel.test_sequences import UsSequences
+from tests.conftest import SUITE
 
 MACHINES = {"clob": (ClobTarget, ClobSequences), "us": (UsTarget, UsSequences)}
 
@@ -38,3 +41,19 @@ def test_the_correct_mock_passes_the_machines(sandbox, api, number):
                                   settings=settings(machine_settings(), derandomize=False))
     finally:
         target.close()
+
+
+def test_a_failing_sequence_reads_as_its_steps(tmp_path):
+    """The failure names the requirement and shows each step: the request, the answer, what the model expected."""
+    with BundledMock(["us-open-orders-cached"]) as mock:
+        command = [*SUITE, "-m", "us and sequence", "--hypothesis-profile", "ci", "--us-url", mock.url,
+                   "--verdicts", str(tmp_path / "verdicts.json")]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout[-3000:]
+    failure = done.stdout[done.stdout.index("US-BC-031 (must) violated"):]
+    assert "Expected: GET /v1/orders/open as " in failure, failure[:3000]
+    assert "Steps of the sequence (requests, answers, what the model expected):" in failure
+    assert "  1. open the order stream of each account and subscribe" in failure
+    assert "  2. place orders for a: a1 = " in failure
+    assert "state = UsSequences()" in failure  # hypothesis' own lines, to replay it
+    assert "Traceback" not in failure
