@@ -1,11 +1,14 @@
-"""The pytest plugin: target options, markers, verdicts per requirement, Allure labels.
+"""The pytest plugin: target options, markers, the targets, verdicts per requirement, Allure labels.
 
-Loaded by the project's root ``conftest.py``.
+Loaded by the project's root ``conftest.py``. The bookkeeping of verdicts is in
+``verdicts.py``; this module wires it to pytest (and to xdist, whose workers send
+their outcomes to the controller on their reports).
 """
 
 from __future__ import annotations
 
-import json
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +19,15 @@ from hypothesis import HealthCheck, settings
 from conformance import verdict
 from conformance.bundled_mock import BundledMock, MockStartError
 from conformance.catalogue import AREAS, Requirement, requirements
-from conformance.exchange import ApiClient
+from conformance.exchange import ApiClient, NoAnswer, StillRateLimited
 from conformance.target import LIVE_CANCEL_OPT_IN, ClobTarget, ControlPlane, Target, TargetError, UsTarget, check_url
+from conformance.verdicts import Ledger, judge_report
 
-LIVE_RATE_LIMIT = 2.0  # requests per second per API, on targets without a control plane
+# Requests per second per API on targets without a control plane (a real account, whose
+# bots share the budget): well under the documented limits. CLOB cancel-all: 250 per 10 s
+# burst, 6,000 per 10 min sustained (10/s); US: 2,000 per 10 s (200/s).
+DEFAULT_PACE = {"clob": 2.0, "us": 20.0}
+DEFAULT_REQUEST_TIMEOUT = 10.0
 
 _common = {
     "deadline": None,
@@ -32,8 +40,7 @@ settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
 settings.register_profile("nightly", max_examples=150, **_common)
 settings.load_profile("ci")
 
-VERDICTS = pytest.StashKey[dict]()
-TARGETS = pytest.StashKey[dict]()
+LEDGER = pytest.StashKey[Ledger]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,9 +56,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--rate-limit",
         type=float,
         default=None,
-        help=f"requests per second per API (default: none on a sandbox, {LIVE_RATE_LIMIT} elsewhere)",
+        help="requests per second per API (default: none on a sandbox; without a control plane "
+        + ", ".join(f"{api} {pace:g}" for api, pace in DEFAULT_PACE.items()) + ")",
+    )
+    group.addoption(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for an answer; none in time fails the check (default {DEFAULT_REQUEST_TIMEOUT:g})",
     )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,21 +83,37 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "us: checks of Polymarket US POST /v1/orders/batched/cancel")
     for area in AREAS:
         config.addinivalue_line("markers", f"{area}: checks of the {area} area")
-    for option in ("--clob-url", "--us-url"):
+    urls = {}
+    for api, option in (("clob", "--clob-url"), ("us", "--us-url")):
         url = config.getoption(option)
         if url:
             try:
-                check_url(option, url)
+                urls[api] = check_url(option, url)
             except TargetError as error:
                 raise pytest.UsageError(str(error)) from None
-    rate = config.getoption("rate_limit")
-    if rate is not None and rate <= 0:
-        raise pytest.UsageError("--rate-limit must be a positive number of requests per second")
-    config.stash[VERDICTS] = {}
+    for option in ("rate_limit", "request_timeout"):
+        value = config.getoption(option)
+        if value is not None and value <= 0:
+            raise pytest.UsageError(f"--{option.replace('_', '-')} must be a positive number")
+    if not urls:
+        urls = {"clob": "bundled mock", "us": "bundled mock"}
+    config.stash[LEDGER] = Ledger({api: urls.get(api) for api in ("clob", "us")})
+    if not _is_xdist_worker(config):
+        config.pluginmanager.register(_Recorder(config.stash[LEDGER]), "conformance-recorder")
+    # A CI job's timeout sends SIGTERM: stop like Ctrl-C, so that the verdicts so far are written.
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is _interrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _requirements_of(item: pytest.Item) -> list[Requirement]:
-    return [requirements()[rid] for marker in item.iter_markers("requirement") for rid in marker.args]
+    """The requirements a test declares, in the order written, each once."""
+    ids = [rid for marker in item.iter_markers("requirement") for rid in marker.args]
+    return [requirements()[rid] for rid in dict.fromkeys(ids)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -94,6 +133,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
     clob_url, us_url = config.getoption("clob_url"), config.getoption("us_url")
+    timeout = config.getoption("request_timeout")
+    ledger = config.stash[LEDGER]
     mock = None
     if not clob_url and not us_url:
         mock = BundledMock().start()
@@ -104,12 +145,15 @@ def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
             if not url:
                 targets[api] = None
                 continue
-            control = ControlPlane.discover(url)
-            rate = config.getoption("rate_limit") or (None if control else LIVE_RATE_LIMIT)
-            target = kind(api, url, ApiClient(url, rate), control, config.getoption("allow_live_cancel"))
-            target.check_credentials()
+            control = ControlPlane.discover(url, timeout)
+            rate = config.getoption("rate_limit") or (None if control else DEFAULT_PACE[api])
+            target = kind(api, url, ApiClient(url, rate, timeout), control, config.getoption("allow_live_cancel"))
             targets[api] = target
-        config.stash[TARGETS] = {api: t.url if t else None for api, t in targets.items()}
+            target.check_credentials()
+            ledger.traffic[api] = target.http.traffic
+            if isinstance(target, UsTarget):
+                ledger.clocks[api] = {target.read_clock().describe()}
+        ledger.opened = True
         yield targets
     finally:
         for target in targets.values():
@@ -149,19 +193,44 @@ def us(targets: dict[str, Target | None]) -> UsTarget:
     return _target(targets, "us", "--us-url")
 
 
+# --- transport failures ------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
+    """A request without an answer fails the test's first must requirement (the others are blocked by it);
+    where the test judges only what the pages leave open, it is an observation. A target that stays
+    rate-limited leaves nothing to judge: the test is skipped."""
+    try:
+        return (yield)
+    except NoAnswer as failure:
+        declared = _requirements_of(pyfuncitem)
+        musts = [r for r in declared if not r.informational]
+        if musts:
+            raise verdict.ConformanceFailure(musts[0], "an HTTP answer", failure.what, failure.request) from None
+        for requirement in declared:
+            verdict.CURRENT.add(requirement.id, f"{failure.what}: {failure.request.method} {failure.request.url.path}")
+        return True
+    except StillRateLimited as failure:
+        pytest.skip(failure.what)
+
+
 # --- verdicts and reports ----------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
 def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
     reqs = _requirements_of(request.node)
+    for title in dict.fromkeys(r.api_title for r in reqs):
+        allure.dynamic.epic(title)
+    for area in dict.fromkeys(r.area for r in reqs):
+        allure.dynamic.feature(area)
     for requirement in reqs:
-        allure.dynamic.epic(requirement.api_title)
-        allure.dynamic.feature(requirement.area)
         allure.dynamic.story(requirement.id)
         allure.dynamic.label("requirement", requirement.id)
-    verdict.CURRENT.items.clear()
+    verdict.CURRENT.start(tuple(r.id for r in reqs))
     yield
+    verdict.CURRENT.declared = None
     if reqs:  # after the test: allure-pytest sets the docstring as description during setup
         allure.dynamic.description(
             "\n\n".join(f"**{r.id}** ({r.level}): \"{r.sentence}\"\n\nCheck: {r.check}" for r in reqs)
@@ -174,103 +243,52 @@ def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
         )
 
 
-def _record(config: pytest.Config, rid: str, outcome: str, nodeid: str, detail: str = "") -> None:
-    entry = config.stash[VERDICTS].setdefault(rid, {"outcomes": [], "details": [], "tests": []})
-    entry["outcomes"].append(outcome)
-    if nodeid not in entry["tests"]:
-        entry["tests"].append(nodeid)
-    if detail and detail not in entry["details"]:
-        entry["details"].append(detail)
-
-
-def _conformance_failure(error: BaseException) -> BaseException:
-    """The ConformanceFailure inside ``error`` (hypothesis may wrap it, e.g. when a replay is flaky), else ``error``."""
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            found = _conformance_failure(inner)
-            if isinstance(found, verdict.ConformanceFailure):
-                return found
-    return error
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     report = yield
     reqs = _requirements_of(item)
-    if not reqs:
-        return report
-    failure = _conformance_failure(call.excinfo.value) if call.excinfo else None
-    if isinstance(failure, verdict.ConformanceFailure):
-        report.longrepr = str(failure)  # the message is the whole story; no traceback
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        if isinstance(failure, verdict.ConformanceFailure):
-            _record(item.config, failure.requirement.id, "fail", item.nodeid, str(failure).splitlines()[2])
-        for requirement in reqs:
-            if report.skipped:
-                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-                _record(item.config, requirement.id, "skipped", item.nodeid, reason.removeprefix("Skipped: "))
-            elif report.failed and not isinstance(failure, verdict.ConformanceFailure):
-                _record(item.config, requirement.id, "error", item.nodeid, f"{type(failure).__name__}: {failure}"[:300])
-            elif report.passed:
-                _record(item.config, requirement.id, "pass", item.nodeid)
-        if report.when == "call":
-            for rid, text in verdict.CURRENT.items:
-                _record(item.config, rid, "pass", item.nodeid, text)
+    if reqs:
+        error = call.excinfo.value if call.excinfo else None
+        report.conformance = judge_report(reqs, report, error, verdict.CURRENT.items)
     return report
 
 
-def _verdict(level: str, outcomes: list[str]) -> str:
-    for worst in ("error", "fail"):
-        if worst in outcomes:
-            return worst
-    if outcomes and all(outcome == "skipped" for outcome in outcomes):
-        return "skipped"
-    if not outcomes:
-        return "not run"
-    return "informational" if level == "informational" else "pass"
+class _Recorder:
+    """Serially and on the xdist controller alike: record the outcomes each test's reports carry."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcomes = getattr(report, "conformance", None)
+        if outcomes:
+            self.ledger.record(report.nodeid, outcomes)
 
 
-def verdict_table(config: pytest.Config) -> dict[str, dict]:
-    table = {}
-    for rid, requirement in requirements().items():
-        entry = config.stash[VERDICTS].get(rid, {"outcomes": [], "details": [], "tests": []})
-        table[rid] = {
-            "api": requirement.api,
-            "level": requirement.level,
-            "area": requirement.area,
-            "verdict": _verdict(requirement.level, entry["outcomes"]),
-            "details": entry["details"],
-            "tests": entry["tests"],
-        }
-    return table
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist controller: a worker's traffic and clock."""
+    output = getattr(node, "workeroutput", {}).get("conformance")
+    if output:
+        node.config.stash[LEDGER].merge_worker(output)
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if TARGETS not in config.stash:
-        return  # no check ran against a target: nothing to report
-    path = Path(config.getoption("verdicts"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"targets": config.stash[TARGETS], "requirements": verdict_table(config)}
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    ledger = config.stash[LEDGER]
+    if _is_xdist_worker(config):
+        config.workeroutput["conformance"] = ledger.worker_output()
+        return
+    if not ledger.opened or exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        return  # no target was judged: nothing to report
+    ledger.write(Path(config.getoption("verdicts")), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    if TARGETS not in config.stash:
+    ledger = config.stash[LEDGER]
+    if not ledger.opened:
         return
-    table = verdict_table(config)
-    write = terminalreporter.write_line
     terminalreporter.section("conformance verdicts")
-    for api, url in config.stash[TARGETS].items():
-        write(f"{api}: {url or 'not under test'}")
-    counts: dict[str, int] = {}
-    for entry in table.values():
-        counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1
-    write(", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
-    for rid, entry in table.items():
-        if entry["verdict"] in ("fail", "error"):
-            write(f"{entry['verdict'].upper():5} {rid}: {requirements()[rid].check}")
-        elif entry["verdict"] == "informational":
-            for detail in entry["details"]:
-                write(f"INFO  {rid}: {detail}")
-    write(f"verdicts written to {config.getoption('verdicts')}")
+    for line in ledger.summary_lines():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"verdicts written to {config.getoption('verdicts')}")

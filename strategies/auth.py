@@ -37,6 +37,7 @@ class Kind:
     requirement: str
     build: Callable[..., st.SearchStrategy[Mutation]]
     needs_other_account: bool = False
+    on_server_clock: bool = False  # judged against the server's clock: only where the suite knows it
 
 
 printable = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40)
@@ -49,10 +50,6 @@ def other_methods(method: str) -> st.SearchStrategy[str]:
 
 def _now_s() -> int:
     return int(time.time())
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # --- CLOB L2 -----------------------------------------------------------------
@@ -168,8 +165,8 @@ def _us_signed(me: UsSigner, rid: str, what: str, *, secret_key: str | None = No
 
 
 def us_at_offset(me: UsSigner, rid: str, offset_ms: int, what: str | None = None) -> Mutation:
-    """Correctly signed headers whose timestamp is ``offset_ms`` off the suite's clock."""
-    timestamp = str(_now_ms() + offset_ms)
+    """Correctly signed headers whose timestamp is ``offset_ms`` off the server's clock (as the signer knows it)."""
+    timestamp = str(me.now_ms() + offset_ms)
     return Mutation(rid, what or f"X-PM-Timestamp {offset_ms / 1000:+.1f} s off", us_headers(me, timestamp))
 
 
@@ -200,10 +197,10 @@ US_MUTATIONS: dict[str, Kind] = {
     "other account's key id": Kind("US-BC-014", lambda me, other: st.just(None).map(
         lambda _: _us_replace(me, "US-BC-014", "another account's X-PM-Access-Key, the caller's signature",
                               X_PM_Access_Key=other.credentials.key_id)), needs_other_account=True),
-    "stale timestamp": Kind("US-BC-012", _stale_or_future(-1)),
-    "future timestamp": Kind("US-BC-012", _stale_or_future(+1)),
+    "stale timestamp": Kind("US-BC-012", _stale_or_future(-1), on_server_clock=True),
+    "future timestamp": Kind("US-BC-012", _stale_or_future(+1), on_server_clock=True),
     "timestamp in seconds": Kind("US-BC-012", lambda me: st.integers(-5, 5).map(
-        lambda d: Mutation("US-BC-012", "X-PM-Timestamp in seconds", us_headers(me, str(_now_ms() // 1000 + d))))),
+        lambda d: Mutation("US-BC-012", "X-PM-Timestamp in seconds", us_headers(me, str(me.now_ms() // 1000 + d))))),
     "timestamp not a number": Kind("US-BC-012", lambda me: st.sampled_from(["now", "1.7e12", "0x1", "12 34"]).map(
         lambda t: Mutation("US-BC-012", f"X-PM-Timestamp {t!r}", us_headers(me, t)))),
     "signature over another method": Kind("US-BC-011", lambda me: other_methods(US_METHOD).map(
@@ -214,7 +211,7 @@ US_MUTATIONS: dict[str, Kind] = {
         lambda: _us_signed(me, "US-BC-011", "X-PM-Signature over the path with a trailing slash", suffix="/"))),
     "signature over another timestamp": Kind("US-BC-011", lambda me: st.integers(-20_000, 20_000).filter(bool).map(
         lambda d: _us_signed(me, "US-BC-011", f"X-PM-Signature over X-PM-Timestamp {d:+d} ms",
-                             signed_timestamp=str(_now_ms() + d)))),
+                             signed_timestamp=str(me.now_ms() + d)))),
     "signature over path and body": Kind("US-BC-011", lambda me: st.just('{"orders":[]}').map(
         lambda b: _us_signed(me, "US-BC-011", "X-PM-Signature over timestamp + method + path + body", suffix=b))),
     "signature with another key": Kind("US-BC-011", lambda me: st.builds(

@@ -16,7 +16,7 @@ def _require_echo(exchange, ids):
     require("US-BC-006", echoed == ids, expected=f"canceledOrderIds == {ids[:8]}", exchange=exchange)
 
 
-@pytest.mark.requirement("US-BC-006")
+@pytest.mark.requirement("US-BC-006", "US-BC-001", "US-BC-005")
 def test_echo_keeps_order_duplicates_and_unknown_ids(us):
     """"Order IDs submitted for cancellation, in request order. Echo of the input, not a confirmation.\""""
     me = us.account()
@@ -29,7 +29,7 @@ def test_echo_keeps_order_duplicates_and_unknown_ids(us):
     _require_echo(exchange, ids)
 
 
-@pytest.mark.requirement("US-BC-006")
+@pytest.mark.requirement("US-BC-006", "US-BC-001", "US-BC-005")
 @given(data=st.data())
 def test_echo_is_the_request_ids_for_any_batch(us, data):
     """"canceledOrderIds is an echo of the request" for any mix of real, unknown, repeated and unicode ids."""

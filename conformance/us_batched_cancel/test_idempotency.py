@@ -25,7 +25,7 @@ def _judge_repeat(us, me, exchanges, batch_ids, named, unnamed):
             actual=f"wrong state: {wrong[:5]}", exchange=exchanges[-1])
 
 
-@pytest.mark.requirement("US-BC-016")
+@pytest.mark.requirement("US-BC-016", "US-BC-005", "US-BC-006")
 @given(layout=order_layouts(min_size=2, max_size=6))
 def test_the_same_batch_twice_answers_the_same(us, layout):
     """"canceledOrderIds: Echo of the input" — also when its orders are already canceled."""
@@ -39,7 +39,7 @@ def test_the_same_batch_twice_answers_the_same(us, layout):
     _judge_repeat(us, me, exchanges, ids, ids, [o["id"] for o in unnamed])
 
 
-@pytest.mark.requirement("US-BC-016")
+@pytest.mark.requirement("US-BC-016", "US-BC-005", "US-BC-006")
 def test_concurrent_copies_of_a_batch_answer_the_same(us):
     """Copies of one batch sent at once all succeed with the same echo."""
     me = us.account()

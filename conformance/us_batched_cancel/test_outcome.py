@@ -26,7 +26,7 @@ def _judge(us, me, exchange, named, unnamed):
             actual=f"canceled: {closed[:5]}", exchange=exchange)
 
 
-@pytest.mark.requirement("US-BC-007", "US-BC-008")
+@pytest.mark.requirement("US-BC-007", "US-BC-008", "US-BC-001")
 @given(layout=order_layouts(min_size=1, max_size=8), data=st.data())
 def test_named_orders_are_canceled_and_others_stay_open(us, layout, data):
     """"Cancel up to 20 orders in a single request" — those, and only those."""
@@ -38,7 +38,7 @@ def test_named_orders_are_canceled_and_others_stay_open(us, layout, data):
     _judge(us, me, _cancel(us, me, named), named, unnamed)
 
 
-@pytest.mark.requirement("US-BC-008")
+@pytest.mark.requirement("US-BC-008", "US-BC-007", "US-BC-001")
 def test_an_unnamed_order_in_a_named_market_stays_open(us):
     """"orderId: Exchange-assigned order ID to cancel." — not every order of its market."""
     me = us.account()
