@@ -41,6 +41,7 @@ settings.register_profile("nightly", max_examples=150, **_common)
 settings.load_profile("ci")
 
 LEDGER = pytest.StashKey[Ledger]()
+CONTROL_PLANES = "conformance_control_planes"  # xdist: which URLs the controller found a control plane on
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,10 +74,6 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"stopped by signal {signum}")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the catalogue requirements a test judges")
     config.addinivalue_line("markers", "clob: checks of CLOB DELETE /cancel-all")
@@ -100,13 +97,28 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[LEDGER] = Ledger({api: urls.get(api) for api in ("clob", "us")})
     if not _is_xdist_worker(config):
         config.pluginmanager.register(_Recorder(config.stash[LEDGER]), "conformance-recorder")
-    # A CI job's timeout sends SIGTERM: stop like Ctrl-C, so that the verdicts so far are written.
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _interrupt)
+
+
+class _StopOnSigterm:
+    """A CI job's timeout sends SIGTERM: write the verdicts so far at once, then stop after the running
+    check (bounded by the request timeout), as pytest stops on ``-x``. A second SIGTERM interrupts at once."""
+
+    def __init__(self, session: pytest.Session) -> None:
+        self.session = session
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.session.shouldstop:
+            raise KeyboardInterrupt("terminated twice")
+        self.session.shouldstop = "terminated (SIGTERM): the verdicts so far are written"
+        _write_verdicts(self.session.config, interrupted=True)
+
+
+def _sigterm_is_ours(handler: object) -> bool:
+    return isinstance(handler, _StopOnSigterm)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is _interrupt:
+    if threading.current_thread() is threading.main_thread() and _sigterm_is_ours(signal.getsignal(signal.SIGTERM)):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
@@ -131,6 +143,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- targets -----------------------------------------------------------------
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop cleanly on SIGTERM. On the xdist controller with given URLs: discover (and reset) each control
+    plane once, before any worker runs: a worker resetting a shared target would wipe the accounts of
+    the others. (Without URLs every worker judges a bundled mock of its own.)
+    """
+    config = session.config
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _StopOnSigterm(session))
+    urls = {url.rstrip("/") for url in (config.getoption("clob_url"), config.getoption("us_url")) if url}
+    if config.pluginmanager.has_plugin("dsession") and urls:
+        timeout = config.getoption("request_timeout")
+        try:
+            found = {url: ControlPlane.discover(url, timeout) for url in urls}
+        except TargetError as error:
+            raise pytest.UsageError(str(error)) from None
+        config.stash[LEDGER].control_planes = {url: control is not None for url, control in found.items()}
+        for control in found.values():
+            if control:
+                control.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist controller: hand each worker what discovery found."""
+    node.workerinput[CONTROL_PLANES] = node.config.stash[LEDGER].control_planes
+
+
+def _control_plane(config: pytest.Config, url: str, timeout: float) -> ControlPlane | None:
+    found = getattr(config, "workerinput", {}).get(CONTROL_PLANES, {})
+    if url in found:  # an xdist worker: the controller has discovered it already
+        return ControlPlane.attach(url, timeout) if found[url] else None
+    return ControlPlane.discover(url, timeout)
+
+
 def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
     clob_url, us_url = config.getoption("clob_url"), config.getoption("us_url")
     timeout = config.getoption("request_timeout")
@@ -145,7 +191,7 @@ def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
             if not url:
                 targets[api] = None
                 continue
-            control = ControlPlane.discover(url, timeout)
+            control = _control_plane(config, url.rstrip("/"), timeout)
             rate = config.getoption("rate_limit") or (None if control else DEFAULT_PACE[api])
             target = kind(api, url, ApiClient(url, rate, timeout), control, config.getoption("allow_live_cancel"))
             targets[api] = target
@@ -207,7 +253,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
         declared = _requirements_of(pyfuncitem)
         musts = [r for r in declared if not r.informational]
         if musts:
-            raise verdict.ConformanceFailure(musts[0], "an HTTP answer", failure.what, failure.request) from None
+            raise verdict.ConformanceFailure(musts[0], "an HTTP answer to judge", failure.what, failure.request) from None
         for requirement in declared:
             verdict.CURRENT.add(requirement.id, f"{failure.what}: {failure.request.method} {failure.request.url.path}")
         return True
@@ -273,15 +319,18 @@ def pytest_testnodedown(node, error) -> None:
         node.config.stash[LEDGER].merge_worker(output)
 
 
+def _write_verdicts(config: pytest.Config, interrupted: bool) -> None:
+    ledger = config.stash[LEDGER]
+    if ledger.opened and not _is_xdist_worker(config):  # else no target was judged: nothing to report
+        ledger.write(Path(config.getoption("verdicts")), interrupted)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    ledger = config.stash[LEDGER]
     if _is_xdist_worker(config):
-        config.workeroutput["conformance"] = ledger.worker_output()
-        return
-    if not ledger.opened or exitstatus in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        return  # no target was judged: nothing to report
-    ledger.write(Path(config.getoption("verdicts")), interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+        config.workeroutput["conformance"] = config.stash[LEDGER].worker_output()
+    elif exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+        _write_verdicts(config, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

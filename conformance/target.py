@@ -52,7 +52,13 @@ class ControlPlane:
         self._http = http
 
     @classmethod
+    def attach(cls, base_url: str, timeout: float = 10.0) -> ControlPlane:
+        """The control plane of a target already discovered (and reset)."""
+        return cls(httpx.Client(base_url=base_url, timeout=timeout))
+
+    @classmethod
     def discover(cls, base_url: str, timeout: float = 10.0) -> ControlPlane | None:
+        """The target's control plane, reset; or None where ``POST /_conformance/reset`` answers 404/405."""
         http = httpx.Client(base_url=base_url, timeout=timeout)
         try:
             answer = http.post("/_conformance/reset")

@@ -99,6 +99,7 @@ class Ledger:
     entries: dict[str, _Entry] = field(default_factory=dict)
     traffic: dict[str, Traffic] = field(default_factory=dict)
     clocks: dict[str, set[str]] = field(default_factory=dict)
+    control_planes: dict[str, bool] = field(default_factory=dict)  # xdist: URL → has one (found by the controller)
 
     def record(self, nodeid: str, outcomes: list[list[str]]) -> None:
         for rid, outcome, detail in outcomes:

@@ -8,6 +8,21 @@ import uvicorn
 
 from conformance_mock.app import create_app
 from conformance_mock.faults import FAULTS, describe
+from conformance_mock.transport import Wire
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds (0 or more)")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,9 +39,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
                         help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
+    wire = parser.add_argument_group("on the wire, as staging servers behave (a correct server may)")
+    wire.add_argument("--latency", type=_seconds, default=0.0, metavar="S",
+                      help="answer every public API request after S seconds")
+    wire.add_argument("--rate-limit", type=_positive, metavar="N",
+                      help="a token bucket per API refilled at N requests per second; past it, 429 with Retry-After")
+    wire.add_argument("--burst", type=int, metavar="N", help="the bucket's size (default: one second's worth)")
+    wire.add_argument("--clock-offset", type=float, default=0.0, metavar="S",
+                      help="run the mock's clock S seconds ahead of the host's (negative: behind): Date and the US window")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.fault, control_plane=not args.no_control_plane), host=args.host, port=args.port, log_level=args.log_level)
+    if args.burst is not None and args.burst < 1:
+        parser.error("--burst must be 1 or more")
+    wire = Wire(args.latency, args.rate_limit, args.burst, args.clock_offset)
+    app = create_app(args.fault, control_plane=not args.no_control_plane, wire=wire)
+    # the Date header is the mock's own (transport.py), on its possibly offset clock
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, date_header=False)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from conformance_mock import clob, control, stream, us
 from conformance_mock.faults import rules
 from conformance_mock.http import error
 from conformance_mock.store import Store
+from conformance_mock.transport import Transport, Wire
 
 log = logging.getLogger("conformance_mock")
 
@@ -27,10 +29,11 @@ async def _bug(request: Request, exc: Exception) -> Response:
     return error(500, "Internal server error")
 
 
-def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starlette:
+def create_app(faults: Iterable[str] = (), control_plane: bool = True, wire: Wire = Wire()) -> ASGIApp:
     """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only.
 
     Without ``control_plane``, ``POST /_conformance/reset`` answers 404 and the mock looks like a live server.
+    ``wire`` is how it behaves on the wire (latency, rate limit, clock: ``transport.py``).
     """
     app = Starlette(
         routes=[*clob.routes, *us.routes, *stream.routes, *control.routes],
@@ -39,5 +42,6 @@ def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starle
     app.state.store = Store()
     app.state.clob = rules(clob.ClobRules, faults)
     app.state.us = rules(us.UsRules, faults)
+    app.state.us.clock_offset_ms = round(wire.clock_offset * 1000)
     app.state.control_plane = control_plane
-    return app
+    return Transport(app, wire)

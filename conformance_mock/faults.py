@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from conformance_mock.auth import HTTP_METHODS
 from conformance_mock.clob import ClobRules
 from conformance_mock.store import CANCELED, ClobAccount, Order, Store, UsAccount
+from conformance_mock.transport import ConnectionReset, Unanswered
 from conformance_mock.us import UsRules
 
 FAULTS: dict[str, type] = {}
@@ -370,6 +371,35 @@ class UsMalformedJson500(UsRules):
 
 
 # --- Transport, as staging servers misbehave (issue 6) -----------------------
+
+
+@caught_by("US-BC-003")
+class UsHangsOnNonJsonBody(UsRules):
+    """A body that is not JSON is never answered (as Prism 5 does)."""
+
+    def parse_body(self, raw: bytes) -> object:
+        try:
+            return super().parse_body(raw)
+        except HTTPException:
+            raise Unanswered() from None
+
+
+@caught_by("US-BC-012")
+class UsTwentySecondWindow(UsRules):
+    """The timestamp window is 20 s instead of 30 s (right-looking on a server whose clock is off)."""
+
+    timestamp_window_ms = 20_000
+
+
+@caught_by("US-BC-002")
+class UsResetsOversizedBatches(UsRules):
+    """A batch of more than 20 entries gets its connection reset instead of a 400 (a gateway's size cut-off)."""
+
+    def entries(self, body: object) -> list[dict]:
+        orders = body.get("orders") if isinstance(body, dict) else None
+        if isinstance(orders, list) and len(orders) > self.batch_bounds[1]:
+            raise ConnectionReset()
+        return super().entries(body)
 
 
 # --- Sequences and overlapping requests (issue 8) ---------------------------

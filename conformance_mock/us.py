@@ -8,6 +8,8 @@ string them together. Faults (``faults.py``) override one decision each.
 
 from __future__ import annotations
 
+import time
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -30,6 +32,13 @@ class UsRules:
     batch_bounds = (1, 20)
     """orders: "minItems: 1, maxItems: 20"."""
 
+    clock_offset_ms = 0
+    """How far the server's clock runs from the host's (``conformance-mock --clock-offset``)."""
+
+    def now_ms(self) -> int:
+        """Server time, in milliseconds."""
+        return int(time.time() * 1000) + self.clock_offset_ms
+
     def verifies(self, account: UsAccount, signature: str, timestamp: str, method: str, path: str, url: str) -> bool:
         """X-PM-Signature: "Base64-encoded Ed25519 signature of `timestamp + method + path`"."""
         return us_signature_valid(account.verify_key, signature, timestamp + method + path)
@@ -44,7 +53,7 @@ class UsRules:
         key_id, timestamp, signature = (headers.get(name, "") for name in US_HEADERS)
         if not (key_id and timestamp and signature):
             raise AuthError("missing authentication headers")
-        if not us_timestamp_ok(timestamp, self.timestamp_window_ms):
+        if not us_timestamp_ok(timestamp, self.timestamp_window_ms, self.now_ms()):
             raise AuthError("X-PM-Timestamp must be milliseconds within 30 seconds of server time")
         account = store.us_accounts.get(key_id)
         if account is None:
