@@ -1,16 +1,12 @@
-"""The pytest plugin: target options, markers, the targets, verdicts per requirement, Allure labels.
+"""The pytest plugin: target options, markers, the targets, transport failures, Allure labels.
 
-Loaded by the project's root ``conftest.py``. The bookkeeping of verdicts is in
-``verdicts.py``; this module wires it to pytest (and to xdist, whose workers send
-their outcomes to the controller on their reports).
+Loaded by the project's root ``conftest.py``. It registers the verdict bookkeeping
+(``verdicts.Verdicts``: outcomes per requirement, ``verdicts.json``, the summary).
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import allure
 import pytest
@@ -18,10 +14,10 @@ from hypothesis import HealthCheck, settings
 
 from conformance import verdict
 from conformance.bundled_mock import BundledMock, MockStartError
-from conformance.catalogue import AREAS, Requirement, requirements
+from conformance.catalogue import AREAS, requirements
 from conformance.exchange import ApiClient, NoAnswer, StillRateLimited
 from conformance.target import LIVE_CANCEL_OPT_IN, ClobTarget, ControlPlane, Target, TargetError, UsTarget, check_url
-from conformance.verdicts import Ledger, judge_report
+from conformance.verdicts import LEDGER, Verdicts, declared
 
 # Requests per second per API on targets without a control plane (a real account, whose
 # bots share the budget): well under the documented limits. CLOB cancel-all: 250 per 10 s
@@ -40,8 +36,8 @@ settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
 settings.register_profile("nightly", max_examples=150, **_common)
 settings.load_profile("ci")
 
-LEDGER = pytest.StashKey[Ledger]()
 CONTROL_PLANES = "conformance_control_planes"  # xdist: which URLs the controller found a control plane on
+FOUND_CONTROL_PLANES = pytest.StashKey[dict[str, bool]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,10 +66,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
 
 
-def _is_xdist_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the catalogue requirements a test judges")
     config.addinivalue_line("markers", "clob: checks of CLOB DELETE /cancel-all")
@@ -94,38 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--{option.replace('_', '-')} must be a positive number")
     if not urls:
         urls = {"clob": "bundled mock", "us": "bundled mock"}
-    config.stash[LEDGER] = Ledger({api: urls.get(api) for api in ("clob", "us")})
-    if not _is_xdist_worker(config):
-        config.pluginmanager.register(_Recorder(config.stash[LEDGER]), "conformance-recorder")
-
-
-class _StopOnSigterm:
-    """A CI job's timeout sends SIGTERM: write the verdicts so far at once, then stop after the running
-    check (bounded by the request timeout), as pytest stops on ``-x``. A second SIGTERM interrupts at once."""
-
-    def __init__(self, session: pytest.Session) -> None:
-        self.session = session
-
-    def __call__(self, signum: int, frame: object) -> None:
-        if self.session.shouldstop:
-            raise KeyboardInterrupt("terminated twice")
-        self.session.shouldstop = "terminated (SIGTERM): the verdicts so far are written"
-        _write_verdicts(self.session.config, interrupted=True)
-
-
-def _sigterm_is_ours(handler: object) -> bool:
-    return isinstance(handler, _StopOnSigterm)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if threading.current_thread() is threading.main_thread() and _sigterm_is_ours(signal.getsignal(signal.SIGTERM)):
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _requirements_of(item: pytest.Item) -> list[Requirement]:
-    """The requirements a test declares, in the order written, each once."""
-    ids = [rid for marker in item.iter_markers("requirement") for rid in marker.args]
-    return [requirements()[rid] for rid in dict.fromkeys(ids)]
+    config.pluginmanager.register(Verdicts(config, {api: urls.get(api) for api in ("clob", "us")}), "conformance-verdicts")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -135,22 +96,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [rid for rid in ids if rid not in known]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown requirement id {', '.join(unknown)} (see conformance/requirements.yaml)")
-        for rid in ids:
-            item.add_marker(known[rid].api)
-            item.add_marker(known[rid].area)
+        for name in dict.fromkeys(marker for rid in ids for marker in (known[rid].api, known[rid].area)):
+            item.add_marker(name)  # once each: allure-pytest makes every marker a tag
 
 
 # --- targets -----------------------------------------------------------------
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stop cleanly on SIGTERM. On the xdist controller with given URLs: discover (and reset) each control
-    plane once, before any worker runs: a worker resetting a shared target would wipe the accounts of
-    the others. (Without URLs every worker judges a bundled mock of its own.)
+    """xdist controller with given URLs: discover (and reset) each control plane once, before any worker
+    runs: a worker resetting a shared target would wipe the accounts of the others. (Without URLs every
+    worker judges a bundled mock of its own.)
     """
     config = session.config
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _StopOnSigterm(session))
     urls = {url.rstrip("/") for url in (config.getoption("clob_url"), config.getoption("us_url")) if url}
     if config.pluginmanager.has_plugin("dsession") and urls:
         timeout = config.getoption("request_timeout")
@@ -158,7 +116,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             found = {url: ControlPlane.discover(url, timeout) for url in urls}
         except TargetError as error:
             raise pytest.UsageError(str(error)) from None
-        config.stash[LEDGER].control_planes = {url: control is not None for url, control in found.items()}
+        config.stash[FOUND_CONTROL_PLANES] = {url: control is not None for url, control in found.items()}
         for control in found.values():
             if control:
                 control.close()
@@ -167,7 +125,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
     """xdist controller: hand each worker what discovery found."""
-    node.workerinput[CONTROL_PLANES] = node.config.stash[LEDGER].control_planes
+    node.workerinput[CONTROL_PLANES] = node.config.stash.get(FOUND_CONTROL_PLANES, {})
 
 
 def _control_plane(config: pytest.Config, url: str, timeout: float) -> ControlPlane | None:
@@ -250,12 +208,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
     try:
         return (yield)
     except NoAnswer as failure:
-        declared = _requirements_of(pyfuncitem)
-        musts = [r for r in declared if not r.informational]
+        reqs = declared(pyfuncitem)
+        musts = [r for r in reqs if not r.informational]
         if musts:
             raise verdict.ConformanceFailure(musts[0], "an HTTP answer to judge", failure.what, failure.request) from None
-        for requirement in declared:
-            verdict.CURRENT.add(requirement.id, f"{failure.what}: {failure.request.method} {failure.request.url.path}")
+        sent = f" to {failure.request.method} {failure.request.url.path}" if failure.request is not None else ""
+        for requirement in reqs:
+            verdict.CURRENT.add(requirement.id, failure.what + sent)
         return True
     except StillRateLimited as failure:
         pytest.skip(failure.what)
@@ -266,7 +225,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
-    reqs = _requirements_of(request.node)
+    reqs = declared(request.node)
     for title in dict.fromkeys(r.api_title for r in reqs):
         allure.dynamic.epic(title)
     for area in dict.fromkeys(r.area for r in reqs):
@@ -287,57 +246,3 @@ def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
             name="informational",
             attachment_type=allure.attachment_type.TEXT,
         )
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    report = yield
-    reqs = _requirements_of(item)
-    if reqs:
-        error = call.excinfo.value if call.excinfo else None
-        report.conformance = judge_report(reqs, report, error, verdict.CURRENT.items)
-    return report
-
-
-class _Recorder:
-    """Serially and on the xdist controller alike: record the outcomes each test's reports carry."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        outcomes = getattr(report, "conformance", None)
-        if outcomes:
-            self.ledger.record(report.nodeid, outcomes)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:
-    """xdist controller: a worker's traffic and clock."""
-    output = getattr(node, "workeroutput", {}).get("conformance")
-    if output:
-        node.config.stash[LEDGER].merge_worker(output)
-
-
-def _write_verdicts(config: pytest.Config, interrupted: bool) -> None:
-    ledger = config.stash[LEDGER]
-    if ledger.opened and not _is_xdist_worker(config):  # else no target was judged: nothing to report
-        ledger.write(Path(config.getoption("verdicts")), interrupted)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    if _is_xdist_worker(config):
-        config.workeroutput["conformance"] = config.stash[LEDGER].worker_output()
-    elif exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
-        _write_verdicts(config, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-
-
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    ledger = config.stash[LEDGER]
-    if not ledger.opened:
-        return
-    terminalreporter.section("conformance verdicts")
-    for line in ledger.summary_lines():
-        terminalreporter.write_line(line)
-    terminalreporter.write_line(f"verdicts written to {config.getoption('verdicts')}")

@@ -2,7 +2,9 @@
 
 A test's outcomes ride on its pytest report (``report.conformance``), so the same
 bookkeeping runs in a serial run and on the xdist controller, which receives every
-worker's reports. Per test and requirement the outcome is one of:
+worker's reports; a worker hands over its traffic counts when it ends. The file is
+written at the end, and at once on SIGTERM (a CI job's timeout). Per test and
+requirement the outcome is one of:
 
 - ``pass`` / ``fail`` / ``skipped`` (with the reason);
 - ``blocked``: the test stopped at another requirement's failure before it could
@@ -17,10 +19,15 @@ A requirement's verdict: ``error`` or ``fail`` if any test says so; else ``pass`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
+from conformance import verdict
 from conformance.catalogue import Requirement, requirements
 from conformance.exchange import TransportFailure, Traffic
 from conformance.verdict import ConformanceFailure
@@ -99,7 +106,6 @@ class Ledger:
     entries: dict[str, _Entry] = field(default_factory=dict)
     traffic: dict[str, Traffic] = field(default_factory=dict)
     clocks: dict[str, set[str]] = field(default_factory=dict)
-    control_planes: dict[str, bool] = field(default_factory=dict)  # xdist: URL → has one (found by the controller)
 
     def record(self, nodeid: str, outcomes: list[list[str]]) -> None:
         for rid, outcome, detail in outcomes:
@@ -181,3 +187,78 @@ class Ledger:
             elif entry["verdict"] == "informational":
                 lines += [f"INFO    {rid}: {detail}" for detail in entry["details"]]
         return lines
+
+
+LEDGER = pytest.StashKey[Ledger]()
+
+
+def declared(item: pytest.Item) -> list[Requirement]:
+    """The requirements a test declares, in the order written, each once."""
+    ids = [rid for marker in item.iter_markers("requirement") for rid in marker.args]
+    return [requirements()[rid] for rid in dict.fromkeys(ids)]
+
+
+class Verdicts:
+    """The bookkeeping's pytest side, registered by the plugin; the ledger is in ``config.stash[LEDGER]``."""
+
+    def __init__(self, config: pytest.Config, targets: dict[str, str | None]) -> None:
+        self.config = config
+        self.worker = hasattr(config, "workerinput")  # an xdist worker: its reports go to the controller
+        self.ledger = config.stash[LEDGER] = Ledger(targets)
+        self.session: pytest.Session | None = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+        report = yield
+        reqs = declared(item)
+        if reqs:
+            error = call.excinfo.value if call.excinfo else None
+            report.conformance = judge_report(reqs, report, error, verdict.CURRENT.items)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcomes = getattr(report, "conformance", None)
+        if outcomes and not self.worker:
+            self.ledger.record(report.nodeid, outcomes)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """xdist controller: a worker's traffic and clock."""
+        output = getattr(node, "workeroutput", {}).get("conformance")
+        if output:
+            self.ledger.merge_worker(output)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, self._terminated)
+
+    def _terminated(self, signum: int, frame: object) -> None:
+        """SIGTERM: write the verdicts so far at once, then stop after the running check (bounded by the
+        request timeout), as pytest stops on ``-x``. A second SIGTERM interrupts at once."""
+        if self.session.shouldstop:
+            raise KeyboardInterrupt("terminated twice")
+        self.session.shouldstop = "terminated (SIGTERM): the verdicts so far are written"
+        self.write(interrupted=True)
+
+    def write(self, interrupted: bool) -> None:
+        if self.ledger.opened and not self.worker:  # else no target was judged: nothing to report
+            self.ledger.write(Path(self.config.getoption("verdicts")), interrupted)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.worker:
+            self.config.workeroutput["conformance"] = self.ledger.worker_output()
+        elif exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
+            self.write(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.ledger.opened:
+            return
+        terminalreporter.section("conformance verdicts")
+        for line in self.ledger.summary_lines():
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"verdicts written to {self.config.getoption('verdicts')}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if signal.getsignal(signal.SIGTERM) == self._terminated:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -32,7 +32,7 @@ def test_mutated_ed25519_headers_are_rejected_with_401(us, kind, data):
         window_judgeable(us)
     mutation = draw_mutation(US_MUTATIONS, kind, data, me, other)
     exchange = us.batch_cancel(harmless_body(), headers=mutation.headers)
-    clock = f" off the server's clock ({us.clock.describe()})" if on_server_clock else ""
+    clock = f" (server clock {us.clock.describe()})" if on_server_clock else ""
     require(mutation.requirement, exchange.status == 401, expected=f"401 for a request with {mutation.description}{clock}",
             exchange=exchange)
 
