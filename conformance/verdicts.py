@@ -64,7 +64,8 @@ def judge_report(declared: list[Requirement], report, error: BaseException | Non
         outcomes += [[r.id, "blocked", BLOCKED_BY + failed] for r in declared if r.id != failed]
     elif report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        outcomes += [[r.id, "skipped", reason.removeprefix("Skipped: ")] for r in declared]
+        reason = reason.removeprefix("Skipped: ").splitlines()[0]  # without hypothesis' notes
+        outcomes += [[r.id, "skipped", reason] for r in declared]
     elif report.failed:
         what = failure.what if isinstance(failure, TransportFailure) else f"{type(failure).__name__}: {failure}"
         outcomes += [[r.id, "error", what[:300]] for r in declared]
