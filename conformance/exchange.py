@@ -8,7 +8,8 @@ Staging servers are slow, rate-limited and sometimes silent. The client therefor
 - answers a rate limit by waiting and resending: a 429, or a 503 carrying
   ``Retry-After`` when the request is not about trading status, is never handed to
   a check (both mean the server did not act on the request, RFC 6585 §4 and
-  RFC 9110 §15.6.4, so the resent request is the one and only one the check judges),
+  RFC 9110 §15.6.4, so the resent request is the one and only one the check judges;
+  a request whose timestamp the check fixed is resent only while it is still fresh),
 - turns a request without an answer (timeout, refused, reset) into ``NoAnswer``,
   one readable line with the redacted request, and
 - counts all of it per API (``Traffic``) for the run's summary.
@@ -30,6 +31,10 @@ BODY_LIMIT = 600
 RETRY_AFTER_CAP = 30.0  # seconds: the most the suite waits on one Retry-After
 MAX_RETRIES = 5  # rate-limited answers to one request before the check is given up
 BACKOFF_START = 1.0  # seconds, doubled per retry, when a rate limit names no Retry-After
+# A check that builds its own auth headers fixes their timestamp: resent after a long wait, the request
+# would probe another timestamp than the check meant (the US window leaves 5 s of margin).
+TIMESTAMP_HEADERS = {"poly_timestamp", "x-pm-timestamp"}
+FIXED_TIMESTAMP_SLACK = 2.0  # seconds such a request may wait for its resend
 
 
 def redact_header(name: str, value: str) -> str:
@@ -214,31 +219,41 @@ class ApiClient:
         ``retry_unavailable=False`` when a 503 is what the check is about (trading status).
         """
         started = time.monotonic()
+        fixed_timestamp = auth is None and any(name.lower() in TIMESTAMP_HEADERS for name in headers or {})
         try:
             for attempt in range(MAX_RETRIES + 1):
                 self._wait_for_slot()
                 sent_at = time.time()
-                self.traffic.requests += 1
+                self._count(requests=1)
                 try:
                     response = self._http.request(
                         method, path, json=json, content=content, headers=headers, auth=auth, params=params
                     )
                 except httpx.TransportError as error:
-                    self.traffic.no_answer += 1
+                    self._count(no_answer=1)
                     raise NoAnswer(what_happened(error, self.timeout), _request_of(error)) from None
                 wait = self._rate_limit_wait(response, attempt, retry_unavailable)
                 if wait is None:
                     return Exchange(response.request, response, sent_at, time.time(), attempt)
-                self.traffic.rate_limited += 1
+                self._count(rate_limited=1)
+                if fixed_timestamp and time.monotonic() - started + wait > FIXED_TIMESTAMP_SLACK:
+                    raise StillRateLimited(
+                        f"rate-limited ({response.status_code}, wait {wait:.0f} s): its fixed timestamp would be "
+                        f"stale when resent", response.request,
+                    )
                 if attempt < MAX_RETRIES:
-                    self.traffic.retries += 1
+                    self._count(retries=1)
                     self._hold_off(wait)
             raise StillRateLimited(
                 f"still rate-limited ({response.status_code}) after {MAX_RETRIES} resends over "
                 f"{time.monotonic() - started:.0f} s; lower --rate-limit", response.request,
             )
         finally:
-            self.traffic.seconds += time.monotonic() - started
+            self._count(seconds=time.monotonic() - started)
+
+    def _count(self, **increments: float) -> None:
+        with self._lock:
+            self.traffic.add(increments)
 
     @staticmethod
     def _rate_limit_wait(response: httpx.Response, attempt: int, retry_unavailable: bool) -> float | None:
