@@ -1,13 +1,19 @@
-"""The suite's reading of a target's clock and of its Retry-After."""
+"""The suite's client on the wire: the target's clock, its Retry-After, its rate limit."""
 
 from __future__ import annotations
 
 import email.utils
 
 import httpx
+import pytest
 
+from conformance.bundled_mock import BundledMock
 from conformance.clock import estimate_offset
-from conformance.exchange import Exchange, retry_after
+from conformance.exchange import ApiClient, Exchange, StillRateLimited, retry_after
+from conformance.signing import UsCredentials, UsSigner
+
+US_PATH = "/v1/orders/batched/cancel"
+BATCH = {"orders": [{"orderId": "x", "marketSlug": "m"}]}
 
 
 def answered(date: float | None, sent_at: float, answered_at: float) -> Exchange:
@@ -38,3 +44,17 @@ def test_retry_after_in_seconds_or_as_a_date_on_the_server_clock():
     assert retry_after(httpx.Response(429, headers=dated)) == 7
     assert retry_after(httpx.Response(429)) is None
     assert retry_after(httpx.Response(429, headers={"retry-after": "soon"})) is None
+
+
+def test_a_rate_limit_is_waited_out_unless_the_check_fixed_the_timestamp():
+    with BundledMock(options=["--rate-limit", "0.5", "--burst", "1"]) as mock:
+        minted = httpx.post(f"{mock.url}/_conformance/accounts", json={"api": "us"}).json()
+        signer = UsSigner(UsCredentials(minted["keyId"], minted["secretKey"]))
+        client = ApiClient(mock.url)
+        assert client.send("POST", US_PATH, json=BATCH, auth=signer).status == 200
+        resent = client.send("POST", US_PATH, json=BATCH, auth=signer)  # signed afresh when resent
+        assert resent.status == 200 and resent.rate_limited == 1
+        with pytest.raises(StillRateLimited, match="fixed timestamp"):
+            client.send("POST", US_PATH, json=BATCH, headers=signer.headers("POST", US_PATH))
+        client.close()
+    assert (client.traffic.requests, client.traffic.rate_limited, client.traffic.retries) == (4, 2, 1)
