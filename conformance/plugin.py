@@ -1,7 +1,8 @@
 """The pytest plugin: target options, markers, the targets, transport failures, Allure labels.
 
-Loaded by the project's root ``conftest.py``. It registers the verdict bookkeeping
-(``verdicts.Verdicts``: outcomes per requirement, ``verdicts.json``, the summary).
+Registered as ``conformance.plugin`` by the ``pytest11`` entry point of the installed package
+and, in a checkout, by the root ``conftest.py`` (the same name, so only once). It registers the
+verdict bookkeeping (``verdicts.Verdicts``: outcomes per requirement, ``verdicts.json``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Iterator
 import allure
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
-from conformance import verdict
+from conformance import live, verdict
 from conformance.bundled_mock import BundledMock, MockStartError
 from conformance.catalogue import AREAS, requirements
 from conformance.exchange import ApiClient, NoAnswer, StillRateLimited
@@ -38,6 +40,7 @@ settings.load_profile("ci")
 
 CONTROL_PLANES = "conformance_control_planes"  # xdist: which URLs the controller found a control plane on
 FOUND_CONTROL_PLANES = pytest.StashKey[dict[str, bool]]()
+LIVE = pytest.StashKey[live.LiveRun]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,6 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         LIVE_CANCEL_OPT_IN,
         action="store_true",
         help="let checks cancel orders on a target without a control plane (a real account)",
+    )
+    group.addoption(
+        "--live-preflight",
+        action="store_true",
+        help="on targets without a control plane: read the accounts' open orders, say what a run would judge, "
+        "skip and cancel, and cancel nothing",
     )
     group.addoption(
         "--rate-limit",
@@ -64,12 +73,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"seconds to wait for an answer; none in time fails the check (default {DEFAULT_REQUEST_TIMEOUT:g})",
     )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
+    group.addoption(
+        "--example-db",
+        metavar="DIR",
+        help="keep hypothesis' failing examples in DIR and try them first next run (the run is then randomised)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the catalogue requirements a test judges")
     config.addinivalue_line("markers", "clob: checks of CLOB DELETE /cancel-all")
     config.addinivalue_line("markers", "us: checks of Polymarket US POST /v1/orders/batched/cancel")
+    config.addinivalue_line(
+        "markers",
+        "orders(n, cancels=n, one_market=False, second_account=False): on a live account, the check holds up to n "
+        "of its open orders at once and cancels up to `cancels` per example",
+    )
     for area in AREAS:
         config.addinivalue_line("markers", f"{area}: checks of the {area} area")
     urls = {}
@@ -98,17 +117,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid}: unknown requirement id {', '.join(unknown)} (see conformance/requirements.yaml)")
         for name in dict.fromkeys(marker for rid in ids for marker in (known[rid].api, known[rid].area)):
             item.add_marker(name)  # once each: allure-pytest makes every marker a tag
+        for rid in dict.fromkeys(ids):
+            item.user_properties.append(("requirement", rid))  # a <property> of the JUnit testcase
+    live.observation_first(items)
 
 
 # --- targets -----------------------------------------------------------------
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """xdist controller with given URLs: discover (and reset) each control plane once, before any worker
-    runs: a worker resetting a shared target would wipe the accounts of the others. (Without URLs every
-    worker judges a bundled mock of its own.)
+    """Load the example database (after hypothesis' own pytest_configure has loaded --hypothesis-profile).
+
+    On the xdist controller with given URLs: discover (and reset) each control plane once, before any
+    worker runs: a worker resetting a shared target would wipe the accounts of the others. (Without URLs
+    every worker judges a bundled mock of its own.)
     """
     config = session.config
+    path = config.getoption("example_db")
+    if path:
+        # the loaded profile with a database; derandomize=True would imply none
+        settings.register_profile("with-example-db", derandomize=False, database=DirectoryBasedExampleDatabase(path))
+        settings.load_profile("with-example-db")
     urls = {url.rstrip("/") for url in (config.getoption("clob_url"), config.getoption("us_url")) if url}
     if config.pluginmanager.has_plugin("dsession") and urls:
         timeout = config.getoption("request_timeout")
@@ -168,14 +197,32 @@ def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
 
 
 @pytest.fixture(scope="session")
-def targets(pytestconfig: pytest.Config) -> Iterator[dict[str, Target | None]]:
+def targets(request: pytest.FixtureRequest) -> Iterator[dict[str, Target | None]]:
+    config = request.config
     try:
-        opened = _open_targets(pytestconfig)
-        yield next(opened)
+        opened = _open_targets(config)
+        found = next(opened)
     except (TargetError, MockStartError) as error:
         pytest.exit(str(error), returncode=4)
-    else:
-        opened.close()
+    run = live.LiveRun(found, request.session.items, config.getoption("allow_live_cancel"),
+                       config.getoption("live_preflight"))
+    if run.targets:
+        config.stash[LIVE] = run
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        with config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+            reporter.ensure_newline()
+            for line in run.plan_lines():
+                reporter.write_line(line)
+    yield found
+    run.finish()
+    opened.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tell the live order pools which check draws from them (after its fixtures are set up)."""
+    if LIVE in item.config.stash:
+        item.config.stash[LIVE].begin(item)
 
 
 def _target(targets: dict[str, Target | None], api: str, option: str):
@@ -246,3 +293,18 @@ def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
             name="informational",
             attachment_type=allure.attachment_type.TEXT,
         )
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    ledger = config.stash[LEDGER]
+    if not ledger.opened:
+        return
+    if config.getoption("live_preflight"):
+        terminalreporter.section("live preflight")
+        lines = live.LiveRun.preflight_lines(ledger.table())
+    else:
+        terminalreporter.section("conformance verdicts")
+        plan = config.stash[LIVE].summary_lines() if LIVE in config.stash else []
+        lines = [*ledger.summary_lines(plan), f"verdicts written to {config.getoption('verdicts')}"]
+    for line in lines:
+        terminalreporter.write_line(line)

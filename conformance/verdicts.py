@@ -166,7 +166,8 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, about_targets: list[str] = ()) -> list[str]:
+        """The run's summary; ``about_targets`` (say, a live run's accounting) follows the targets' lines."""
         table = self.table()
         lines = [f"{api}: {target or 'not under test'}" for api, target in self.targets.items()]
         for api, info in self.run_summary().items():
@@ -175,6 +176,7 @@ class Ledger:
                 f"({info['retries']} resent), {info['no_answer']} without answer, {info['seconds']:.1f} s in requests"
                 + (f"; server clock {info['clock']}" if info["clock"] else "")
             )
+        lines += about_targets
         counts: dict[str, int] = {}
         for entry in table.values():
             counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1
@@ -243,7 +245,8 @@ class Verdicts:
         self.write(interrupted=True)
 
     def write(self, interrupted: bool) -> None:
-        if self.ledger.opened and not self.worker:  # else no target was judged: nothing to report
+        # nothing to report where no target was judged, or a live preflight judged nothing on purpose
+        if self.ledger.opened and not self.worker and not self.config.getoption("live_preflight"):
             self.ledger.write(Path(self.config.getoption("verdicts")), interrupted)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -251,14 +254,6 @@ class Verdicts:
             self.config.workeroutput["conformance"] = self.ledger.worker_output()
         elif exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
             self.write(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-
-    def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.ledger.opened:
-            return
-        terminalreporter.section("conformance verdicts")
-        for line in self.ledger.summary_lines():
-            terminalreporter.write_line(line)
-        terminalreporter.write_line(f"verdicts written to {self.config.getoption('verdicts')}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if signal.getsignal(signal.SIGTERM) == self._terminated:

@@ -6,7 +6,8 @@ import argparse
 
 import uvicorn
 
-from conformance_mock.app import create_app
+from conformance_mock.accounts import AccountsFileError
+from conformance_mock.app import ORDERS_PAGE_SIZE, create_app
 from conformance_mock.faults import FAULTS, describe
 from conformance_mock.transport import Wire
 
@@ -38,7 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
-                        help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
+                        help="serve no /_conformance path (all answer 404), so the mock looks like a live server")
+    parser.add_argument("--accounts", metavar="FILE",
+                        help="start with the accounts and open orders of this JSON file (see conformance_mock/accounts.py)")
+    parser.add_argument("--orders-page-size", type=int, default=ORDERS_PAGE_SIZE, metavar="N",
+                        help=f"orders per page of GET /data/orders (default {ORDERS_PAGE_SIZE})")
     wire = parser.add_argument_group("on the wire, as staging servers behave (a correct server may)")
     wire.add_argument("--latency", type=_seconds, default=0.0, metavar="S",
                       help="answer every public API request after S seconds")
@@ -49,10 +54,16 @@ def main(argv: list[str] | None = None) -> None:
                       help="run the mock's clock S seconds ahead of the host's (negative: behind): Date and the US window")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
+    if args.orders_page_size < 1:
+        parser.error("--orders-page-size must be 1 or more")
     if args.burst is not None and args.burst < 1:
         parser.error("--burst must be 1 or more")
     wire = Wire(args.latency, args.rate_limit, args.burst, args.clock_offset)
-    app = create_app(args.fault, control_plane=not args.no_control_plane, wire=wire)
+    try:
+        app = create_app(args.fault, control_plane=not args.no_control_plane, accounts=args.accounts,
+                         orders_page_size=args.orders_page_size, wire=wire)
+    except AccountsFileError as problem:
+        parser.error(f"--accounts: {problem}")
     # the Date header is the mock's own (transport.py), on its possibly offset clock
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, date_header=False)
 

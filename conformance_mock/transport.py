@@ -77,7 +77,7 @@ def api_of(path: str) -> str | None:
     """Which public API a path belongs to (its own bucket), or None for the control plane."""
     if path.startswith("/_conformance"):
         return None
-    return "clob" if path == "/cancel-all" else "us"
+    return "us" if path.startswith("/v1/") else "clob"
 
 
 def _reset(send: Send) -> None:

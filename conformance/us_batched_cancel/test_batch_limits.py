@@ -65,6 +65,7 @@ def test_bodies_that_are_not_json_are_rejected(us, raw):
 
 
 @pytest.mark.requirement("US-BC-004")
+@pytest.mark.orders(3, cancels=0)
 @given(layout=order_layouts(min_size=1, max_size=6), data=st.data())
 def test_one_broken_entry_rejects_the_whole_batch(us, layout, data):
     """"If any entry fails request-shape validation, the whole batch is rejected by the gateway\""""

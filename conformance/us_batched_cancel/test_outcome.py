@@ -27,6 +27,7 @@ def _judge(us, me, exchange, named, unnamed):
 
 
 @pytest.mark.requirement("US-BC-007", "US-BC-008", "US-BC-001")
+@pytest.mark.orders(3)
 @given(layout=order_layouts(min_size=1, max_size=8), data=st.data())
 def test_named_orders_are_canceled_and_others_stay_open(us, layout, data):
     """"Cancel up to 20 orders in a single request" — those, and only those."""
@@ -39,6 +40,7 @@ def test_named_orders_are_canceled_and_others_stay_open(us, layout, data):
 
 
 @pytest.mark.requirement("US-BC-008", "US-BC-007", "US-BC-001")
+@pytest.mark.orders(2, cancels=1, one_market=True)
 def test_an_unnamed_order_in_a_named_market_stays_open(us):
     """"orderId: Exchange-assigned order ID to cancel." — not every order of its market."""
     me = us.account()
@@ -47,6 +49,7 @@ def test_an_unnamed_order_in_a_named_market_stays_open(us):
 
 
 @pytest.mark.requirement("US-BC-020")
+@pytest.mark.orders(1)
 def test_mismatched_market_slug_is_reported(us):
     """Whether an entry whose marketSlug is not the order's market still cancels it: reported only."""
     me = us.account()

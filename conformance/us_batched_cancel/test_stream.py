@@ -11,6 +11,7 @@ STREAM_WAIT_SECONDS = 3.0
 
 
 @pytest.mark.requirement("US-BC-009")
+@pytest.mark.orders(3, cancels=2)
 def test_the_order_stream_reports_every_cancel(us):
     """"`canceledOrderIds` is an echo of the request, not a confirmation; observe actual outcomes on the order stream.\""""
     me = us.account()
