@@ -9,6 +9,8 @@ import uvicorn
 from conformance_mock.accounts import AccountsFileError
 from conformance_mock.app import ORDERS_PAGE_SIZE, create_app
 from conformance_mock.faults import FAULTS, describe
+from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES
+from conformance_mock.server import http_protocol, websocket_protocol
 from conformance_mock.transport import Wire
 
 
@@ -44,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="start with the accounts and open orders of this JSON file (see conformance_mock/accounts.py)")
     parser.add_argument("--orders-page-size", type=int, default=ORDERS_PAGE_SIZE, metavar="N",
                         help=f"orders per page of GET /data/orders (default {ORDERS_PAGE_SIZE})")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                        help="uvicorn's HTTP/1.1 parser (auto: httptools when installed, else h11)")
     wire = parser.add_argument_group("on the wire, as staging servers behave (a correct server may)")
     wire.add_argument("--latency", type=_seconds, default=0.0, metavar="S",
                       help="answer every public API request after S seconds")
@@ -65,7 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     except AccountsFileError as problem:
         parser.error(f"--accounts: {problem}")
     # the Date header is the mock's own (transport.py), on its possibly offset clock
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, date_header=False)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False, date_header=False,
+        http=http_protocol(args.http), h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        ws=websocket_protocol(), ws_max_size=MAX_BODY,
+    )
 
 
 if __name__ == "__main__":

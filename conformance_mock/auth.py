@@ -16,6 +16,8 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 US_WINDOW_MS = 30_000
+MAX_TIMESTAMP_DIGITS = 18
+"""Longer digit strings are no timestamp (and ``int()`` refuses 4,300 digits and more)."""
 
 
 class AuthError(Exception):
@@ -38,7 +40,7 @@ def clob_signature_matches(given: str, expected: str) -> bool:
 
 def us_timestamp_ok(timestamp: str, window_ms: int | None = US_WINDOW_MS, now_ms: int | None = None) -> bool:
     """"Unix timestamp in milliseconds. Must be within 30 seconds of server time.\" (``now_ms``: server time)"""
-    if not timestamp.isascii() or not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return False
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     return window_ms is None or abs(now_ms - int(timestamp)) <= window_ms

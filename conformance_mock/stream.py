@@ -88,7 +88,8 @@ async def _handle(websocket: WebSocket, text: str, account: UsAccount, subscript
     unsubscribe = request.get("unsubscribe") if isinstance(request, dict) else None
     if isinstance(subscribe, dict) and subscribe.get("subscriptionType") == "SUBSCRIPTION_TYPE_ORDER":
         request_id = str(subscribe.get("requestId", ""))
-        slugs = {s for s in subscribe.get("marketSlugs") or [] if isinstance(s, str)}
+        named = subscribe.get("marketSlugs")
+        slugs = {s for s in named if isinstance(s, str)} if isinstance(named, list) else set()
         subscriptions[request_id] = slugs
         snapshot = [
             order_json(o) for o in store.orders_of(account.key_id)
