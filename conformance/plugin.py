@@ -17,6 +17,7 @@ from conformance import verdict
 from conformance.bundled_mock import BundledMock, MockStartError
 from conformance.catalogue import AREAS, Requirement, requirements
 from conformance.exchange import ApiClient
+from conformance.stream import DEFAULT_BOUND_SECONDS
 from conformance.target import LIVE_CANCEL_OPT_IN, ClobTarget, ControlPlane, Target, TargetError, UsTarget, check_url
 
 LIVE_RATE_LIMIT = 2.0  # requests per second per API, on targets without a control plane
@@ -51,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=f"requests per second per API (default: none on a sandbox, {LIVE_RATE_LIMIT} elsewhere)",
     )
+    group.addoption(
+        "--stream-bound",
+        type=float,
+        default=DEFAULT_BOUND_SECONDS,
+        help=f"seconds an order-stream update may lag the cancel that caused it (default {DEFAULT_BOUND_SECONDS:g})",
+    )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
 
 
@@ -70,6 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
     rate = config.getoption("rate_limit")
     if rate is not None and rate <= 0:
         raise pytest.UsageError("--rate-limit must be a positive number of requests per second")
+    if not config.getoption("stream_bound") > 0:
+        raise pytest.UsageError("--stream-bound must be a positive number of seconds")
     config.stash[VERDICTS] = {}
 
 

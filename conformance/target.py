@@ -176,10 +176,14 @@ class ClobTarget(Target):
         self.second_account_available()
         return self.account()
 
-    def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None) -> Exchange:
-        """``DELETE /cancel-all``, signed by ``signer`` or with exactly ``headers``."""
+    def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None,
+                   content: bytes | None = None, method: str = "DELETE") -> Exchange:
+        """``DELETE /cancel-all``, signed by ``signer`` or with exactly ``headers``; with a JSON body ``content``, or
+        another ``method``, to see that they change nothing."""
         self.allow_cancels()
-        return self.http.send("DELETE", CLOB_PATH, auth=signer, headers=headers)
+        if content is not None:
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.http.send(method, CLOB_PATH, auth=signer, headers=headers, content=content)
 
     def add_orders(self, creds: ClobCredentials, entries: list[dict[str, str]]) -> list[str]:
         return [order["id"] for order in self.arranged().add_orders("clob", creds.api_key, entries)]

@@ -8,6 +8,7 @@ import uvicorn
 
 from conformance_mock.app import create_app
 from conformance_mock.faults import FAULTS, describe
+from conformance_mock.stream import STYLES
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,9 +25,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
                         help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
+    parser.add_argument("--stream-style", default="plain", choices=sorted(STYLES),
+                        help="how the order stream delivers: plain (one snapshot message, updates at once) or busy "
+                        "(one-order snapshot messages, heartbeats, NEW updates, every update 50-400 ms late)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.fault, control_plane=not args.no_control_plane), host=args.host, port=args.port, log_level=args.log_level)
+    app = create_app(args.fault, control_plane=not args.no_control_plane, stream_style=args.stream_style)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 
 
 if __name__ == "__main__":

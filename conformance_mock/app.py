@@ -27,10 +27,11 @@ async def _bug(request: Request, exc: Exception) -> Response:
     return error(500, "Internal server error")
 
 
-def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starlette:
+def create_app(faults: Iterable[str] = (), control_plane: bool = True, stream_style: str = "plain") -> Starlette:
     """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only.
 
-    Without ``control_plane``, ``POST /_conformance/reset`` answers 404 and the mock looks like a live server.
+    Without ``control_plane``, ``POST /_conformance/reset`` answers 404 and the mock looks like a live server;
+    ``stream_style`` (``stream.STYLES``) is how the order stream delivers.
     """
     app = Starlette(
         routes=[*clob.routes, *us.routes, *stream.routes, *control.routes],
@@ -39,5 +40,7 @@ def create_app(faults: Iterable[str] = (), control_plane: bool = True) -> Starle
     app.state.store = Store()
     app.state.clob = rules(clob.ClobRules, faults)
     app.state.us = rules(us.UsRules, faults)
+    app.state.stream = rules(stream.StreamRules, faults)
+    app.state.stream_style = stream.STYLES[stream_style]
     app.state.control_plane = control_plane
     return app
