@@ -137,7 +137,7 @@ class ClobCancelsOtherAccounts(ClobRules):
         return order.api == "clob"
 
 
-@caught_by("CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-013")
+@caught_by("CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-013", "CLOB-CA-040")
 class ClobReportsWithoutCanceling(ClobRules):
     """The caller's open orders are listed in canceled but left open."""
 
@@ -202,7 +202,7 @@ class UsMissingSignatureSkipsAuth(UsRules):
 
 
 @caught_by("US-BC-001", "US-BC-002", "US-BC-003", "US-BC-004", "US-BC-012", "US-BC-013", "US-BC-016", "US-BC-041",
-           "US-BC-052", "US-BC-055")
+           "US-BC-055")
 class UsRejectsValidSignatures(UsRules):
     """The signed message is expected to hold the full URL, so correct signatures fail."""
 
