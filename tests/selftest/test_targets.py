@@ -95,7 +95,7 @@ def test_live_cancel_opt_in_runs_the_clob_checks(tmp_path):
 def test_live_opt_in_observes_us_outcomes_through_open_orders_and_the_stream(tmp_path):
     with BundledMock(options=["--no-control-plane"]) as mock:
         env = _live_env(mock.url)
-        orders = [{"marketSlug": "live-market"}] * 60  # the user's own open orders, placed beforehand
+        orders = [{"marketSlug": "live-market"}] * 100  # the user's own open orders, placed beforehand
         body = {"api": "us", "account": env["POLYMARKET_KEY_ID"], "orders": orders}
         assert httpx.post(f"{mock.url}/_conformance/orders", json=body).status_code == 201
         done = run(["--us-url", mock.url, "--allow-live-cancel", "--rate-limit", "1000", "-m", "outcome or stream or batch",
