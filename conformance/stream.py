@@ -13,8 +13,8 @@ types (NEW, FILL, ...) between the ones a check waits for. ``{"unsubscribe":
 and ``orderUpdate`` as the keys; so does this reader.
 
 Each connection is read by a thread of its own into a list of timed messages,
-so that checks wait only as long as needed: until what they expect has arrived,
-or until a deadline for what must not arrive.
+so that a check waits only as long as it needs: a subscription until its
+snapshot is complete, a scenario one window for what must and must not arrive.
 """
 
 from __future__ import annotations
@@ -105,9 +105,9 @@ def fresh_request_id() -> str:
 class OrderStream:
     """One accepted connection, read in the background; everything it received is kept, with times."""
 
-    def __init__(self, connection: ClientConnection, changed: threading.Condition) -> None:
+    def __init__(self, connection: ClientConnection) -> None:
         self._connection = connection
-        self._changed = changed
+        self._changed = threading.Condition()
         self.messages: list[tuple[float, object]] = []  # (arrival, parsed JSON or the raw text)
         self.snapshots: dict[str, Snapshot] = {}
         self.executions: list[Execution] = []
@@ -129,7 +129,8 @@ class OrderStream:
         with self._changed:
             self.snapshots[request_id] = snapshot
         self.send({"subscribe": subscribe})
-        self.wait(lambda: snapshot.complete or snapshot.error is not None or self.closed, time.monotonic() + timeout)
+        with self._changed:
+            self._changed.wait_for(lambda: snapshot.complete or snapshot.error is not None or self.closed, timeout)
         return snapshot
 
     def unsubscribe(self, request_id: str) -> None:
@@ -142,21 +143,12 @@ class OrderStream:
         except ConnectionClosed:
             pass
 
-    def wait(self, done: Callable[[], bool], deadline: float) -> bool:
-        """Wait until ``done()`` holds or ``deadline`` (monotonic) passes; whether it holds."""
-        with self._changed:
-            return self._changed.wait_for(done, timeout=max(0.0, deadline - time.monotonic()))
-
     # --- what it received -----------------------------------------------------
 
-    def executions_since(self, since: float, request_id: str | None = None, kind: object = None) -> list[Execution]:
+    def updates(self, since: float = 0.0) -> list[Execution]:
+        """The order updates received since ``since`` (monotonic), in arrival order."""
         with self._changed:
-            return [e for e in self.executions if e.at >= since
-                    and (request_id is None or e.request_id == request_id) and (kind is None or e.type == kind)]
-
-    def canceled(self, since: float = 0.0) -> list[object]:
-        """Order ids of the ``EXECUTION_TYPE_CANCELED`` updates received, one per update."""
-        return [e.order_id for e in self.executions_since(since, kind=CANCELED)]
+            return [e for e in self.executions if e.at >= since]
 
     def of_kind(self, test: Callable[[dict], bool]) -> list[dict]:
         with self._changed:
@@ -243,11 +235,10 @@ def opened(us: UsTarget, headers: dict[str, str]) -> Iterator[tuple[Handshake, C
 
 
 class Streams:
-    """The order stream connections of one check, waited on together; all closed at the end."""
+    """The order stream connections of one check, all closed at its end."""
 
     def __init__(self, us: UsTarget) -> None:
         self._us = us
-        self._changed = threading.Condition()
         self._open: list[OrderStream] = []
         self._connections = ExitStack()
 
@@ -256,14 +247,9 @@ class Streams:
         answer, connection = self._connections.enter_context(opened(self._us, headers))
         if connection is None:
             raise StreamUnavailable(answer)
-        stream = OrderStream(connection, self._changed)
+        stream = OrderStream(connection)
         self._open.append(stream)
         return stream
-
-    def wait(self, done: Callable[[], bool], deadline: float) -> bool:
-        """Wait until ``done()`` holds (judged whenever any connection receives) or ``deadline`` passes."""
-        with self._changed:
-            return self._changed.wait_for(done, timeout=max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self._connections.close()

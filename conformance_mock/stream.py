@@ -135,7 +135,7 @@ class Connection:
         async with self._sending:
             try:
                 await self.websocket.send_json(message)
-            except (WebSocketDisconnect, RuntimeError):
+            except (WebSocketDisconnect, RuntimeError, OSError):
                 pass  # the client is gone; its receive loop ends the connection
 
     def _spawn(self, coroutine) -> None:

@@ -162,7 +162,8 @@ def _size_cases(document: str, node: dict, where: str, path: tuple[str, ...]) ->
     here = label(path)
     low, high = node.get("minItems"), node.get("maxItems")
     if low is not None:
-        yield Case(f"{where}/minItems", f"{here} of {items(low)}", INSIDE, path, _resized(document, node, where, low, False))
+        yield Case(f"{where}/minItems", f"{here} of {items(low)}", INSIDE, path,
+                   _resized(document, node, where, low, False))
         if low > 0:
             yield Case(f"{where}/minItems", f"{here} of {items(low - 1)}", OUTSIDE, path,
                        _resized(document, node, where, low - 1, False))

@@ -28,8 +28,12 @@ for _document, _rid in OTHER_METHOD_REQUIREMENT.items():
     for _path, _method in other_methods(_document):
         covers(_document, pointer("paths", _path, _method.lower()), _rid)
 
+def _json_bytes(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 NEIGHBOUR_BODIES = [
-    json.dumps(value, separators=(",", ":")).encode()
+    _json_bytes(value)
     for value in ({"orderID": "0x" + "ab" * 32}, ["0x" + "ab" * 32], {"market": "0x" + "cd" * 32, "asset_id": "1"}, {})
 ]
 """The bodies of ``DELETE /order``, ``DELETE /orders`` and ``DELETE /cancel-market-orders``, and an empty object."""
@@ -39,7 +43,9 @@ covers("clob", pointer("paths", CLOB_PATH, "delete", "requestBody"), "CLOB-CA-00
 
 def cancel_all_bodies() -> st.SearchStrategy[bytes]:
     """Bodies for ``DELETE /cancel-all``: the neighbouring endpoints' first, then any JSON."""
-    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-                          max_leaves=6)
-    return st.one_of(st.sampled_from(NEIGHBOUR_BODIES), values.map(lambda v: json.dumps(v, separators=(",", ":")).encode()))
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=6,
+    )
+    return st.one_of(st.sampled_from(NEIGHBOUR_BODIES), values.map(_json_bytes))

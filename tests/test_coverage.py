@@ -10,14 +10,13 @@ an input), and compared with what ``strategies`` declares.
 from __future__ import annotations
 
 import copy
+import importlib
 import itertools
+import pkgutil
 
 import pytest
 
-import strategies.auth
-import strategies.batches
-import strategies.layouts
-import strategies.requests  # noqa: F401  (each declares what it covers on import)
+import strategies
 from conformance.catalogue import requirements
 from strategies.constraints import schema_cases
 from strategies.coverage import COVERED, pointer
@@ -26,6 +25,9 @@ from strategies.spec import document, operations, resolve
 
 ANNOTATIONS = {"description", "example", "examples", "title", "summary"}
 ARRANGING = ("post", "put")
+
+for _module in pkgutil.iter_modules(strategies.__path__):
+    importlib.import_module(f"strategies.{_module.name}")  # each declares what it covers as it is imported
 
 
 def schema_constraints(name: str, node: dict, where: str, found: set[str]) -> None:

@@ -1,4 +1,4 @@
-"""What DELETE /cancel-all does not declare changes nothing: a body does not narrow it, another method cancels nothing."""
+"""What DELETE /cancel-all does not declare changes nothing: a body does not narrow it; other methods cancel nothing."""
 
 import pytest
 from hypothesis import given
