@@ -29,13 +29,14 @@ def test_a_signed_body_does_not_narrow_cancel_all(clob, raw):
 
 
 @pytest.mark.requirement("CLOB-CA-042", "CLOB-CA-043")
+@pytest.mark.parametrize("raw", [None, b"{}"], ids=["no body", "a body"])
 @pytest.mark.parametrize("path,method", other_methods("clob"), ids=lambda value: value)
-def test_other_methods_cancel_nothing(clob, path, method):
-    """"paths: /cancel-all: delete" — and only delete cancels."""
+def test_other_methods_cancel_nothing(clob, path, method, raw):
+    """"paths: /cancel-all: delete" — and only delete cancels, with a body or without."""
     me = clob.account()
     ids = clob.add_orders(me, [{"marketSlug": MARKETS[0]}, {"marketSlug": MARKETS[1]}])
-    exchange = clob.cancel_all(ClobSigner(me), method=method)
-    inform("CLOB-CA-043", f"{method} {path} answered {exchange.status}")
+    exchange = clob.cancel_all(ClobSigner(me), method=method, content=raw)
+    inform("CLOB-CA-043", f"{method} {path} {'with' if raw else 'without'} a body answered {exchange.status}")
     states = clob.states(me)
     canceled = [i for i in ids if states.get(i) != "open"]
     require("CLOB-CA-042", not canceled, expected=f"no order canceled by {method} {path}",
