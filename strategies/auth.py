@@ -171,10 +171,6 @@ US_BATCH = RequestLine("POST", US_PATH, ("/v1/orders/batched", "/v1/order/x/canc
 US_STREAM = RequestLine("GET", US_STREAM_PATH, ("/v1/ws/markets", "/v1/ws", US_STREAM_PATH + "?x=1", "/"))
 
 
-def us_headers(me: UsSigner, timestamp: str | None = None) -> dict[str, str]:
-    return US_BATCH.headers(me, timestamp)
-
-
 def us_at_offset(me: UsSigner, rid: str, offset_ms: int, what: str | None = None, line: RequestLine = US_BATCH) -> Mutation:
     """Correctly signed headers whose timestamp is ``offset_ms`` off the suite's clock."""
     timestamp = str(_now_ms() + offset_ms)
