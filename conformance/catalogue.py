@@ -9,7 +9,6 @@ from pathlib import Path
 import yaml
 
 CATALOGUE = Path(__file__).with_name("requirements.yaml")
-SPECS = Path(__file__).resolve().parent.parent / "specs"
 
 MUST = "must"
 INFORMATIONAL = "informational"
@@ -45,6 +44,13 @@ def requirements() -> dict[str, Requirement]:
     return found
 
 
+def specs_dir() -> Path:
+    """The OpenAPI specs: ``conformance/specs/`` in an installed package, ``specs/`` at the root of a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "specs"
+    return installed if installed.is_dir() else package.parent / "specs"
+
+
 def spec_path(api: str) -> Path:
     data = yaml.safe_load(CATALOGUE.read_text())
-    return SPECS / data[api]["spec"]
+    return specs_dir() / data[api]["spec"]

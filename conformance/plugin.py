@@ -1,6 +1,7 @@
 """The pytest plugin: target options, markers, verdicts per requirement, Allure labels.
 
-Loaded by the project's root ``conftest.py``.
+Registered as ``conformance.plugin`` by the ``pytest11`` entry point of the installed package
+and, in a checkout, by the root ``conftest.py`` (the same name, so only once).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 import allure
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
-from conformance import verdict
+from conformance import live, verdict
 from conformance.bundled_mock import BundledMock, MockStartError
 from conformance.catalogue import AREAS, Requirement, requirements
 from conformance.exchange import ApiClient
@@ -35,6 +37,7 @@ settings.load_profile("ci")
 
 VERDICTS = pytest.StashKey[dict]()
 TARGETS = pytest.StashKey[dict]()
+LIVE = pytest.StashKey[live.LiveRun]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +48,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         LIVE_CANCEL_OPT_IN,
         action="store_true",
         help="let checks cancel orders on a target without a control plane (a real account)",
+    )
+    group.addoption(
+        "--live-preflight",
+        action="store_true",
+        help="on targets without a control plane: read the accounts' open orders, say what a run would judge, "
+        "skip and cancel, and cancel nothing",
     )
     group.addoption(
         "--rate-limit",
@@ -59,12 +68,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"seconds an order-stream update may lag the cancel that caused it (default {DEFAULT_BOUND_SECONDS:g})",
     )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
+    group.addoption(
+        "--example-db",
+        metavar="DIR",
+        help="keep hypothesis' failing examples in DIR and try them first next run (the run is then randomised)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): the catalogue requirements a test judges")
     config.addinivalue_line("markers", "clob: checks of CLOB DELETE /cancel-all")
     config.addinivalue_line("markers", "us: checks of Polymarket US POST /v1/orders/batched/cancel")
+    config.addinivalue_line(
+        "markers",
+        "orders(n, cancels=n, one_market=False, second_account=False): on a live account, the check holds up to n "
+        "of its open orders at once and cancels up to `cancels` per example",
+    )
     for area in AREAS:
         config.addinivalue_line("markers", f"{area}: checks of the {area} area")
     for option in ("--clob-url", "--us-url"):
@@ -96,6 +115,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for rid in ids:
             item.add_marker(known[rid].api)
             item.add_marker(known[rid].area)
+            item.user_properties.append(("requirement", rid))  # a <property> of the JUnit testcase
+    live.observation_first(items)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # after hypothesis' own pytest_configure has loaded --hypothesis-profile
+    path = session.config.getoption("example_db")
+    if path:
+        # the loaded profile with a database; derandomize=True would imply none
+        settings.register_profile("with-example-db", derandomize=False, database=DirectoryBasedExampleDatabase(path))
+        settings.load_profile("with-example-db")
 
 
 # --- targets -----------------------------------------------------------------
@@ -129,14 +159,32 @@ def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
 
 
 @pytest.fixture(scope="session")
-def targets(pytestconfig: pytest.Config) -> Iterator[dict[str, Target | None]]:
+def targets(request: pytest.FixtureRequest) -> Iterator[dict[str, Target | None]]:
+    config = request.config
     try:
-        opened = _open_targets(pytestconfig)
-        yield next(opened)
+        opened = _open_targets(config)
+        found = next(opened)
     except (TargetError, MockStartError) as error:
         pytest.exit(str(error), returncode=4)
-    else:
-        opened.close()
+    run = live.LiveRun(found, request.session.items, config.getoption("allow_live_cancel"),
+                       config.getoption("live_preflight"))
+    if run.targets:
+        config.stash[LIVE] = run
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        with config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+            reporter.ensure_newline()
+            for line in run.plan_lines():
+                reporter.write_line(line)
+    yield found
+    run.finish()
+    opened.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tell the live order pools which check draws from them (after its fixtures are set up)."""
+    if LIVE in item.config.stash:
+        item.config.stash[LIVE].begin(item)
 
 
 def _target(targets: dict[str, Target | None], api: str, option: str):
@@ -256,7 +304,7 @@ def verdict_table(config: pytest.Config) -> dict[str, dict]:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
-    if TARGETS not in config.stash:
+    if TARGETS not in config.stash or config.getoption("live_preflight"):
         return  # no check ran against a target: nothing to report
     path = Path(config.getoption("verdicts"))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -269,9 +317,17 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         return
     table = verdict_table(config)
     write = terminalreporter.write_line
+    if config.getoption("live_preflight"):
+        terminalreporter.section("live preflight")
+        for line in live.LiveRun.preflight_lines(table):
+            write(line)
+        return
     terminalreporter.section("conformance verdicts")
     for api, url in config.stash[TARGETS].items():
         write(f"{api}: {url or 'not under test'}")
+    if LIVE in config.stash:
+        for line in config.stash[LIVE].summary_lines():
+            write(line)
     counts: dict[str, int] = {}
     for entry in table.values():
         counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1

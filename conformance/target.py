@@ -2,8 +2,9 @@
 
 A target is one API at one base URL. Where ``POST /_conformance/reset`` answers
 204 the target has the control plane (shared/design/control-plane.md) and every
-account and order is arranged there; elsewhere the account comes from the
-environment and checks that need arranged state are skipped.
+account and order is arranged there; elsewhere the account (and, optionally, a
+second one) comes from the environment, its own open orders stand in for arranged
+ones (``conformance/live.py``), and checks that need other arranged state are skipped.
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from conformance import live
 from conformance.exchange import ApiClient, Exchange
 from conformance.signing import ClobCredentials, ClobSigner, UsCredentials, UsSigner
 
 CLOB_PATH = "/cancel-all"
 US_PATH = "/v1/orders/batched/cancel"
-US_OPEN_ORDERS_PATH = "/v1/orders/open"
 US_STREAM_PATH = "/v1/ws/private"
 
 ENV = {
     "clob": ("POLY_API_KEY", "POLY_SECRET", "POLY_PASSPHRASE", "POLY_ADDRESS"),
     "us": ("POLYMARKET_KEY_ID", "POLYMARKET_SECRET_KEY"),
 }
+SECOND = "_2"
+"""The second account's variables: the same names with this suffix (``POLY_API_KEY_2``…)."""
 NEEDS_CONTROL_PLANE = "needs arranged state: point the suite at a target that serves the conformance control plane"
 LIVE_CANCEL_OPT_IN = "--allow-live-cancel"
 
@@ -90,10 +93,16 @@ class ControlPlane:
         body = {"api": api, "account": account, "orders": entries}
         return self._call("POST", "/_conformance/orders", 201, json=body).json()["orders"]
 
-    def order_states(self, api: str, account: str) -> dict[str, str]:
+    def _orders(self, api: str, account: str) -> list[dict[str, str]]:
         params = {"api": api, "account": account}
-        orders = self._call("GET", "/_conformance/orders", 200, params=params).json()["orders"]
-        return {order["id"]: order["state"] for order in orders}
+        return self._call("GET", "/_conformance/orders", 200, params=params).json()["orders"]
+
+    def order_states(self, api: str, account: str) -> dict[str, str]:
+        return {order["id"]: order["state"] for order in self._orders(api, account)}
+
+    def open_orders(self, api: str, account: str) -> dict[str, str]:
+        """The account's open orders, id → market slug."""
+        return {order["id"]: order["marketSlug"] for order in self._orders(api, account) if order["state"] == "open"}
 
     def set_trading_mode(self, api: str, mode: str) -> None:
         self._call("PUT", "/_conformance/trading-mode", 204, json={"api": api, "mode": mode})
@@ -111,7 +120,8 @@ class Target:
     http: ApiClient
     control: ControlPlane | None
     allow_live_cancel: bool = False
-    used_live_orders: set[str] = field(default_factory=set, repr=False)
+    pools: dict[str, live.AccountOrders] = field(default_factory=dict, repr=False)
+    """On a live target: each account's open orders, by account id (set up by ``live.LiveRun``)."""
 
     @property
     def sandbox(self) -> bool:
@@ -138,24 +148,44 @@ class Target:
         if self.control is None and not self.allow_live_cancel:
             pytest.skip(f"would cancel the account's real orders; pass {LIVE_CANCEL_OPT_IN} to run it")
 
-    def _env_credentials(self) -> dict[str, str]:
-        values = {name: os.environ.get(name, "") for name in ENV[self.api]}
-        missing = [name for name, value in values.items() if not value]
+    def _env_credentials(self, suffix: str = "") -> dict[str, str] | None:
+        """The account's variables (without suffix: required; with ``SECOND``: all or none), by their plain names."""
+        names = ENV[self.api]
+        values = {name: os.environ.get(name + suffix, "") for name in names}
+        missing = [name + suffix for name, value in values.items() if not value]
+        if suffix and len(missing) == len(names):
+            return None
         if missing:
+            whose = "the second account" if suffix else "the account to test with"
             raise TargetError(
                 f"{self.url} has no control plane and {', '.join(missing)} is not set: "
-                f"export {', '.join(ENV[self.api])} for the account to test with"
+                f"export {', '.join(name + suffix for name in names)} for {whose}"
             )
         return values
 
     def check_credentials(self) -> None:
         if self.control is None:
             self._env_credentials()
+            self._env_credentials(SECOND)
+
+    @property
+    def second_account_hint(self) -> str:
+        return f"export {', '.join(name + SECOND for name in ENV[self.api])} for a second account"
+
+    @property
+    def has_second_account(self) -> bool:
+        """Whether a second, independent account can be had: minted, or given in the environment."""
+        return self.control is not None or self._env_credentials(SECOND) is not None
 
     def second_account_available(self) -> None:
-        """Skip unless a second, independent account can be had (only the control plane mints one)."""
-        if self.control is None:
-            pytest.skip("needs a second account: only a target with the control plane can mint one")
+        """Skip unless a second account can be had."""
+        if not self.has_second_account:
+            pytest.skip(f"needs a second account: {self.second_account_hint} (or use a target with the control plane)")
+
+    def live_identities(self) -> list[tuple[str, ClobCredentials | UsCredentials]]:
+        """On a live target, the accounts from the environment: the account, and the second one if given."""
+        second = [("second account", self.other_account())] if self.has_second_account else []
+        return [("account", self.account()), *second]
 
     def close(self) -> None:
         self.http.close()
@@ -168,13 +198,20 @@ class ClobTarget(Target):
         """A fresh account (control plane), or the one from the environment."""
         if self.control is not None:
             return self.control.clob_account()
-        env = self._env_credentials()
-        return ClobCredentials(env["POLY_API_KEY"], env["POLY_SECRET"], env["POLY_PASSPHRASE"], env["POLY_ADDRESS"])
+        return self._from_env()
 
     def other_account(self) -> ClobCredentials:
-        """A second, independent account."""
+        """A second, independent account: another fresh one, or the environment's second."""
         self.second_account_available()
-        return self.account()
+        return self.account() if self.control is not None else self._from_env(SECOND)
+
+    def _from_env(self, suffix: str = "") -> ClobCredentials:
+        env = self._env_credentials(suffix)
+        return ClobCredentials(env["POLY_API_KEY"], env["POLY_SECRET"], env["POLY_PASSPHRASE"], env["POLY_ADDRESS"])
+
+    @staticmethod
+    def account_id(creds: ClobCredentials) -> str:
+        return creds.api_key
 
     def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None,
                    content: bytes | None = None, method: str = "DELETE") -> Exchange:
@@ -191,17 +228,30 @@ class ClobTarget(Target):
     def states(self, creds: ClobCredentials) -> dict[str, str]:
         return self.arranged().order_states("clob", creds.api_key)
 
+    def open_orders(self, creds: ClobCredentials) -> dict[str, str]:
+        """The account's open orders, id → market: control plane truth, else ``GET /data/orders``."""
+        if self.control is not None:
+            return self.control.open_orders("clob", creds.api_key)
+        return live.clob_open_orders(self.http, creds)
+
 
 class UsTarget(Target):
     def account(self) -> UsCredentials:
         if self.control is not None:
             return self.control.us_account()
-        env = self._env_credentials()
-        return UsCredentials(env["POLYMARKET_KEY_ID"], env["POLYMARKET_SECRET_KEY"])
+        return self._from_env()
 
     def other_account(self) -> UsCredentials:
         self.second_account_available()
-        return self.account()
+        return self.account() if self.control is not None else self._from_env(SECOND)
+
+    def _from_env(self, suffix: str = "") -> UsCredentials:
+        env = self._env_credentials(suffix)
+        return UsCredentials(env["POLYMARKET_KEY_ID"], env["POLYMARKET_SECRET_KEY"])
+
+    @staticmethod
+    def account_id(creds: UsCredentials) -> str:
+        return creds.key_id
 
     def batch_cancel(
         self,
@@ -220,32 +270,26 @@ class UsTarget(Target):
     def add_orders(self, creds: UsCredentials, entries: list[dict[str, str]]) -> list[dict[str, str]]:
         """Open orders to cancel: arranged by the control plane, or (live, opted in) the account's own.
 
-        On a live target the account's open orders stand in for the layout (their markets are
-        whatever they are), each used once; a check skips when too few are left.
+        On a live target the account's open orders stand in for the layout, as many as the
+        running check declared (``@pytest.mark.orders``) and the live plan gave it.
         """
         if self.control is not None:
             return self.control.add_orders("us", creds.key_id, entries)
         self.allow_cancels()
-        unused = [o for o in self.open_orders(creds) if o["id"] not in self.used_live_orders]
-        if len(unused) < len(entries):
-            pytest.skip(f"needs {len(entries)} open orders on the account, {len(unused)} left: place more, or use a sandbox")
-        taken = [{"id": o["id"], "marketSlug": o.get("marketSlug", "")} for o in unused[: len(entries)]]
-        self.used_live_orders.update(o["id"] for o in taken)
-        return taken
+        return self.pools[creds.key_id].take(entries)
 
-    def open_orders(self, creds: UsCredentials) -> list[dict]:
-        """``GET /v1/orders/open``: the account's open orders, as the official client reads them."""
-        answer = self.http.send("GET", US_OPEN_ORDERS_PATH, auth=UsSigner(creds))
-        if answer.status != 200:
-            raise TargetError(f"GET {US_OPEN_ORDERS_PATH} answered {answer.status}: {answer.response.text[:200]}")
-        return answer.json().get("orders", [])
+    def open_orders(self, creds: UsCredentials) -> dict[str, str]:
+        """The account's open orders, id → market slug: control plane truth, else ``GET /v1/orders/open``."""
+        if self.control is not None:
+            return self.control.open_orders("us", creds.key_id)
+        return live.us_open_orders(self.http, creds)
 
     def states(self, creds: UsCredentials, ids: list[str]) -> dict[str, str]:
         """Whether each order is "open" or "canceled": control plane truth, else ``GET /v1/orders/open``."""
         if self.control is not None:
             truth = self.control.order_states("us", creds.key_id)
             return {order_id: truth.get(order_id, "unknown") for order_id in ids}
-        still_open = {o["id"] for o in self.open_orders(creds)}
+        still_open = self.open_orders(creds)
         return {order_id: "open" if order_id in still_open else "canceled" for order_id in ids}
 
     @property

@@ -6,7 +6,8 @@ import argparse
 
 import uvicorn
 
-from conformance_mock.app import create_app
+from conformance_mock.accounts import AccountsFileError
+from conformance_mock.app import ORDERS_PAGE_SIZE, create_app
 from conformance_mock.faults import FAULTS, describe
 from conformance_mock.stream import STYLES
 
@@ -24,13 +25,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="start with this fault (repeatable; listed below)")
     parser.add_argument("--no-control-plane", action="store_true",
-                        help="answer POST /_conformance/reset with 404, so the mock looks like a live server")
+                        help="serve no /_conformance path (all answer 404), so the mock looks like a live server")
+    parser.add_argument("--accounts", metavar="FILE",
+                        help="start with the accounts and open orders of this JSON file (see conformance_mock/accounts.py)")
+    parser.add_argument("--orders-page-size", type=int, default=ORDERS_PAGE_SIZE, metavar="N",
+                        help=f"orders per page of GET /data/orders (default {ORDERS_PAGE_SIZE})")
     parser.add_argument("--stream-style", default="plain", choices=sorted(STYLES),
                         help="how the order stream delivers: plain (one snapshot message, updates at once) or busy "
                         "(one-order snapshot messages, heartbeats, NEW updates, every update 50-400 ms late)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
-    app = create_app(args.fault, control_plane=not args.no_control_plane, stream_style=args.stream_style)
+    if args.orders_page_size < 1:
+        parser.error("--orders-page-size must be 1 or more")
+    try:
+        app = create_app(args.fault, control_plane=not args.no_control_plane, accounts=args.accounts,
+                         orders_page_size=args.orders_page_size, stream_style=args.stream_style)
+    except AccountsFileError as problem:
+        parser.error(f"--accounts: {problem}")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 
 

@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance_mock import clob, control, stream, us
+from conformance_mock.accounts import load_accounts
 from conformance_mock.faults import rules
 from conformance_mock.http import error
 from conformance_mock.store import Store
 
 log = logging.getLogger("conformance_mock")
+ORDERS_PAGE_SIZE = 100
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -27,20 +29,30 @@ async def _bug(request: Request, exc: Exception) -> Response:
     return error(500, "Internal server error")
 
 
-def create_app(faults: Iterable[str] = (), control_plane: bool = True, stream_style: str = "plain") -> Starlette:
+def create_app(
+    faults: Iterable[str] = (),
+    control_plane: bool = True,
+    accounts: str | None = None,
+    orders_page_size: int = ORDERS_PAGE_SIZE,
+    stream_style: str = "plain",
+) -> Starlette:
     """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only.
 
-    Without ``control_plane``, ``POST /_conformance/reset`` answers 404 and the mock looks like a live server;
-    ``stream_style`` (``stream.STYLES``) is how the order stream delivers.
+    Without ``control_plane`` every ``/_conformance`` path answers 404 and the mock looks like a live server;
+    ``accounts`` (a file, see ``accounts.py``) gives it accounts and open orders from the start.
+    ``orders_page_size`` is how many orders one page of ``GET /data/orders`` holds; ``stream_style``
+    (``stream.STYLES``) is how the order stream delivers.
     """
     app = Starlette(
-        routes=[*clob.routes, *us.routes, *stream.routes, *control.routes],
+        routes=[*clob.routes, *us.routes, *stream.routes, *(control.routes if control_plane else [])],
         exception_handlers={HTTPException: _http_error, Exception: _bug},
     )
     app.state.store = Store()
+    if accounts:
+        load_accounts(accounts, app.state.store)
     app.state.clob = rules(clob.ClobRules, faults)
     app.state.us = rules(us.UsRules, faults)
     app.state.stream = rules(stream.StreamRules, faults)
     app.state.stream_style = stream.STYLES[stream_style]
-    app.state.control_plane = control_plane
+    app.state.orders_page_size = orders_page_size
     return app

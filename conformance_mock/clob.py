@@ -1,5 +1,7 @@
 """CLOB ``DELETE /cancel-all``: "Cancels all open orders for the authenticated user. Works even in cancel-only mode.\"
 
+Also ``GET /data/orders``, the account's open orders, where a live run observes what a cancel-all did.
+
 ``ClobRules`` is the reference behaviour of the page. Each of its methods is one
 decision a server makes (how the key is looked up, what the signature covers,
 which orders a cancel reaches, what the answer lists); the handler only strings
@@ -8,16 +10,22 @@ them together. Faults (``faults.py``) override one method each.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conformance_mock.auth import HTTP_METHODS, AuthError, clob_signature_matches, expected_clob_signature
 from conformance_mock.http import error, read_body
-from conformance_mock.store import ClobAccount, Order, Store
+from conformance_mock.store import OPEN, ClobAccount, Order, Store
 
 L2_HEADERS = ("POLY_API_KEY", "POLY_ADDRESS", "POLY_SIGNATURE", "POLY_PASSPHRASE", "POLY_TIMESTAMP")
 DISABLED = "Trading is currently disabled. Check polymarket.com for updates"
+FIRST_CURSOR, END_CURSOR = "MA==", "LTE="  # base64 of "0" and "-1", as py-clob-client pages
+ORDER_FILTERS = ("id", "market", "asset_id")  # OpenOrderParams
 
 
 class ClobRules:
@@ -86,6 +94,10 @@ class ClobRules:
         """CancelOrdersResponse: ``canceled`` ids, ``not_canceled`` id → reason."""
         return {"canceled": [o.id for o in canceled], "not_canceled": {o.id: o.uncancelable_reason for o in stuck}}
 
+    def lists(self, order: Order, account: ClobAccount) -> bool:
+        """``GET /data/orders``: the open orders of the authenticated user."""
+        return order.api == "clob" and order.account == account.api_key and order.state == OPEN
+
 
 async def cancel_all(request: Request) -> Response:
     store: Store = request.app.state.store
@@ -104,4 +116,57 @@ async def cancel_all(request: Request) -> Response:
     return JSONResponse(rules.answer(canceled, stuck, account, store))
 
 
-routes = [Route("/cancel-all", cancel_all, methods=list(HTTP_METHODS))]
+def _cursor_offset(cursor: str) -> int | None:
+    try:
+        offset = int(base64.b64decode(cursor, validate=True).decode())
+    except (binascii.Error, ValueError):
+        return None
+    return offset if offset >= 0 else None
+
+
+def open_order_json(order: Order, store: Store) -> dict:
+    """One open order, with the fields of the CLOB's OpenOrder (the market is the order's market slug)."""
+    owner = store.clob_accounts.get(order.account)
+    return {
+        "id": order.id,
+        "status": "ORDER_STATUS_LIVE",
+        "owner": order.account,
+        "maker_address": owner.address if owner else "",
+        "market": order.market_slug,
+        "asset_id": f"{order.market_slug}-yes",
+        "side": "BUY",
+        "original_size": "10",
+        "size_matched": "0",
+        "price": "0.5",
+        "outcome": "YES",
+        "expiration": "0",
+        "order_type": "GTC",
+        "associate_trades": [],
+        "created_at": int(datetime.datetime.fromisoformat(order.created).timestamp()),
+    }
+
+
+async def open_orders(request: Request) -> Response:
+    """``GET /data/orders?[id=][&market=][&asset_id=]&next_cursor=``: a page of open orders and the next cursor."""
+    store: Store = request.app.state.store
+    rules: ClobRules = request.app.state.clob
+    headers = {name: request.headers.get(name, "") for name in L2_HEADERS}
+    try:
+        account = rules.authenticate(store, headers, request.method, request.url.path, await read_body(request))
+    except AuthError as failure:
+        return rules.error(401, str(failure))
+    offset = _cursor_offset(request.query_params.get("next_cursor", FIRST_CURSOR))
+    if offset is None:
+        return rules.error(400, "next_cursor must be a cursor this server returned")
+    listed = [open_order_json(o, store) for o in store.matching(lambda order: rules.lists(order, account))]
+    for name in ORDER_FILTERS:
+        if request.query_params.get(name):
+            listed = [o for o in listed if o[name] == request.query_params[name]]
+    size = request.app.state.orders_page_size
+    page = listed[offset : offset + size]
+    more = offset + size < len(listed)
+    next_cursor = base64.b64encode(str(offset + size).encode()).decode() if more else END_CURSOR
+    return JSONResponse({"limit": size, "count": len(page), "next_cursor": next_cursor, "data": page})
+
+
+routes = [Route("/cancel-all", cancel_all, methods=list(HTTP_METHODS)), Route("/data/orders", open_orders, methods=["GET"])]

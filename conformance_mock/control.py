@@ -34,8 +34,6 @@ def _api(value: object) -> str:
 
 
 async def reset(request: Request) -> Response:
-    if not request.app.state.control_plane:
-        return error(404, "Not Found")
     _store(request).reset()
     return Response(status_code=204)
 

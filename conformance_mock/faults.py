@@ -5,7 +5,8 @@ of the reference behaviour (``ClobRules``, ``UsRules`` or ``StreamRules``), name
 breaks (the class name, in kebab case, is the ``--fault`` name), described by
 its docstring, and tagged with the requirements of the suite that must catch it
 (``tests/selftest/test_faults.py`` runs the suite against each and checks that
-exactly those fail).
+exactly those fail). Where a live run (no control plane, the account's own orders)
+catches it through other requirements, ``live`` names those.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from conformance_mock.us import UsRules
 FAULTS: dict[str, type] = {}
 
 
-def caught_by(*requirement_ids: str):
-    """Register a fault class under its kebab-case name, with the requirements that catch it."""
+def caught_by(*requirement_ids: str, live: Iterable[str] | None = None):
+    """Register a fault class under its kebab-case name, with the requirements that catch it (in a live run: ``live``)."""
 
     def register(cls: type) -> type:
         cls.name = re.sub(r"(?<!^)(?=[A-Z])|(?<=[a-z])(?=[0-9])", "-", cls.__name__).lower()
         cls.caught_by = frozenset(requirement_ids)
+        cls.caught_live = frozenset(requirement_ids if live is None else live)
         FAULTS[cls.name] = cls
         return cls
 
@@ -87,7 +89,8 @@ class ClobIgnoresAddress(ClobRules):
         return True
 
 
-@caught_by("CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-004", "CLOB-CA-009", "CLOB-CA-011", "CLOB-CA-012", "CLOB-CA-013")
+@caught_by("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-003", "CLOB-CA-004", "CLOB-CA-009", "CLOB-CA-011", "CLOB-CA-012",
+           "CLOB-CA-013")
 class ClobRejectsValidSignatures(ClobRules):
     """The expected HMAC leaves the path out, so correct signatures fail."""
 
@@ -129,7 +132,7 @@ class ClobTruncatesCanceledList(ClobRules):
         return super().answer(canceled[:3], stuck, account, store)
 
 
-@caught_by("CLOB-CA-011", "CLOB-CA-012")
+@caught_by("CLOB-CA-002", "CLOB-CA-011", "CLOB-CA-012")
 class ClobCancelsOtherAccounts(ClobRules):
     """Cancel-all cancels and lists the open orders of every account."""
 
@@ -137,7 +140,8 @@ class ClobCancelsOtherAccounts(ClobRules):
         return order.api == "clob"
 
 
-@caught_by("CLOB-CA-001", "CLOB-CA-003", "CLOB-CA-013", "CLOB-CA-040")
+@caught_by("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-003", "CLOB-CA-013", "CLOB-CA-040",
+           live={"CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-013"})
 class ClobReportsWithoutCanceling(ClobRules):
     """The caller's open orders are listed in canceled but left open."""
 
@@ -162,7 +166,7 @@ class ClobDisabledStillCancels(ClobRules):
         return False
 
 
-@caught_by("CLOB-CA-012")
+@caught_by("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-012", "CLOB-CA-013", live={"CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-013"})
 class ClobUncancelableListedAsCanceled(ClobRules):
     """Uncancelable orders are listed in canceled (and stay open)."""
 
@@ -316,7 +320,7 @@ class UsEchoAsString(UsRules):
         return ",".join(ids)
 
 
-@caught_by("US-BC-007", "US-BC-016", "US-BC-055")
+@caught_by("US-BC-007", "US-BC-016", "US-BC-055", live={"US-BC-007", "US-BC-016"})
 class UsIgnoresCancels(UsRules):
     """The echo is right but nothing is canceled."""
 
@@ -332,7 +336,9 @@ class UsCancelsForeignOrders(UsRules):
         return order.api == "us" and order.id in {e["orderId"] for e in entries}
 
 
-@caught_by("US-BC-008", "US-BC-016")
+# In a live run the first batches take whole markets with them: the check of an unnamed order in a named
+# market then lacks orders (a skip), and the run's summary counts the orders closed without being named.
+@caught_by("US-BC-008", "US-BC-016", live={"US-BC-016"})
 class UsCancelsWholeMarket(UsRules):
     """Every open order of the caller in a named market is canceled."""
 

@@ -65,20 +65,26 @@ class Store:
             self.listeners: list[Callable[[Order], None]] = []
 
     def new_clob_account(self, address: str | None) -> ClobAccount:
-        account = ClobAccount(
+        return self.add_clob_account(ClobAccount(
             api_key=str(uuid.uuid4()),
             secret=base64.urlsafe_b64encode(os.urandom(32)).decode(),
             passphrase=os.urandom(16).hex(),
             address=address or "0x" + os.urandom(20).hex(),
-        )
+        ))
+
+    def add_clob_account(self, account: ClobAccount) -> ClobAccount:
         with self.lock:
             self.clob_accounts[account.api_key] = account
         return account
 
     def new_us_account(self) -> UsAccount:
         key = SigningKey.generate()
-        public = bytes(key.verify_key)
-        account = UsAccount(str(uuid.uuid4()), base64.b64encode(bytes(key) + public).decode(), public)
+        return self.add_us_account(str(uuid.uuid4()), base64.b64encode(bytes(key) + bytes(key.verify_key)).decode())
+
+    def add_us_account(self, key_id: str, secret_key: str) -> UsAccount:
+        """An account for ``secret_key``: standard base64 of the 32-byte Ed25519 seed (then, optionally, the public key)."""
+        seed = base64.b64decode(secret_key, validate=True)[:32]
+        account = UsAccount(key_id, secret_key, bytes(SigningKey(seed).verify_key))
         with self.lock:
             self.us_accounts[account.key_id] = account
         return account
@@ -90,7 +96,7 @@ class Store:
         created = []
         with self.lock:
             for entry in entries:
-                order_id = "0x" + os.urandom(32).hex() if api == "clob" else str(uuid.uuid4())
+                order_id = entry.get("id") or ("0x" + os.urandom(32).hex() if api == "clob" else str(uuid.uuid4()))
                 order = Order(order_id, api, account, entry.get("marketSlug") or DEFAULT_MARKET,
                               entry.get("uncancelableReason"))
                 self.orders[order_id] = order
@@ -101,6 +107,10 @@ class Store:
     def orders_of(self, account: str) -> list[Order]:
         with self.lock:
             return [order for order in self.orders.values() if order.account == account]
+
+    def matching(self, select: Callable[[Order], bool]) -> list[Order]:
+        with self.lock:
+            return [order for order in self.orders.values() if select(order)]
 
     def cancel_where(self, select: Callable[[Order], bool]) -> tuple[list[Order], list[Order]]:
         """Atomically cancel every selected order; return (canceled now, selected but uncancelable)."""

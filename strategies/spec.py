@@ -7,7 +7,7 @@ from functools import cache
 
 import yaml
 
-from conformance.catalogue import SPECS, spec_path
+from conformance.catalogue import spec_path, specs_dir
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 """The methods a request can carry a body with; each path is judged for every one of them."""
@@ -16,7 +16,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 @cache
 def document(name: str) -> dict:
     """A spec by name: "clob", "us" (the two documented APIs) or "control-plane"."""
-    path = SPECS / "control-plane.yaml" if name == "control-plane" else spec_path(name)
+    path = specs_dir() / "control-plane.yaml" if name == "control-plane" else spec_path(name)
     return yaml.safe_load(path.read_text())
 
 

@@ -56,6 +56,7 @@ def test_bodies_that_are_not_json_are_rejected(us, raw):
 
 
 @pytest.mark.requirement("US-BC-004")
+@pytest.mark.orders(3, cancels=0)
 @given(layout=order_layouts(min_size=1, max_size=MAX_LAYOUT), case=cases(OUTSIDE, rid="US-BC-004"),
        position=st.integers(0, MAX_LAYOUT))
 @pinned(boundary(OUTSIDE, rid="US-BC-004"), layout=[{"marketSlug": "market-alpha"}], position=0)

@@ -17,25 +17,24 @@ def _require_echo(exchange, ids):
 
 
 @pytest.mark.requirement("US-BC-006")
+@pytest.mark.orders(2)
 def test_echo_keeps_order_duplicates_and_unknown_ids(us):
     """"Order IDs submitted for cancellation, in request order. Echo of the input, not a confirmation.\""""
     me = us.account()
-    if us.sandbox:
-        first, second = (order["id"] for order in us.add_orders(me, [{}, {}]))
-    else:
-        first, second = fresh_unknown_id(), fresh_unknown_id()
+    first, second = (order["id"] for order in us.add_orders(me, [{}, {}]))
     ids = [second, first, second, fresh_unknown_id(), first]
     exchange = us.batch_cancel(body([entry(i, "mock-market") for i in ids]), signer=UsSigner(me))
     _require_echo(exchange, ids)
 
 
 @pytest.mark.requirement("US-BC-006")
+@pytest.mark.orders(2)
 @given(data=st.data())
 def test_echo_is_the_request_ids_for_any_batch(us, data):
     """"canceledOrderIds is an echo of the request" for any mix of real, unknown, repeated and unicode ids."""
     me = us.account()
-    real = [order["id"] for order in us.add_orders(me, [{}, {}, {}])] if us.sandbox else []
-    pool = st.one_of(st.sampled_from(real), text_ids) if real else text_ids
+    real = [order["id"] for order in us.add_orders(me, [{}, {}, {}])]
+    pool = st.one_of(st.sampled_from(real), text_ids)
     ids = data.draw(st.lists(pool, min_size=1, max_size=MAX_ENTRIES), label="orderIds")
     batch = body([entry(i, data.draw(slugs, label="slug")) for i in ids])
     exchange = us.batch_cancel(batch, signer=UsSigner(me))

@@ -10,6 +10,7 @@ from strategies.layouts import order_layouts
 
 
 @pytest.mark.requirement("US-BC-015")
+@pytest.mark.orders(3, cancels=0, second_account=True)
 @given(theirs=order_layouts(min_size=1, max_size=5))
 def test_other_accounts_orders_stay_open(us, theirs):
     """"Exchange-assigned order ID to cancel", under the caller's own Ed25519 authentication."""

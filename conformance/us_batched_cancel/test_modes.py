@@ -8,6 +8,7 @@ from strategies.batches import body, entry
 
 
 def _arranged_batch(us):
+    us.arranged()  # trading modes are arranged: no live account has them
     me = us.account()
     (named,) = us.add_orders(me, [{"marketSlug": "market-alpha"}])
     return me, named, body([entry(named["id"], named["marketSlug"])])

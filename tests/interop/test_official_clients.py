@@ -8,11 +8,14 @@ from eth_account import Account
 from polymarket_us import PolymarketUS
 from polymarket_us.errors import AuthenticationError
 from py_clob_client.client import ClobClient
-from py_clob_client.clob_types import ApiCreds
+from py_clob_client.clob_types import ApiCreds, OpenOrderParams
 from py_clob_client.exceptions import PolyApiException
 
 from conformance.bundled_mock import BundledMock
-from tests.conftest import add_orders, mint, states
+from tests.conftest import add_orders, live_mock, mint, new_account, orders_in_markets, states
+
+OPEN_ORDER_FIELDS = {"id", "status", "owner", "maker_address", "market", "asset_id", "side", "original_size",
+                     "size_matched", "price", "outcome", "expiration", "order_type", "associate_trades", "created_at"}
 
 
 @pytest.fixture
@@ -101,3 +104,17 @@ def test_py_clob_client_with_a_wrong_secret_gets_401(control, mock_url):
     with pytest.raises(PolyApiException) as refused:
         _clob_client(mock_url, wallet, account, secret=other["secret"]).cancel_all()
     assert refused.value.status_code == 401
+
+
+def test_py_clob_client_get_orders_pages_through_the_open_orders_of_a_live_mode_mock(tmp_path):
+    wallet = Account.create()
+    account = new_account("clob", orders_in_markets(7, "0xd"), address=wallet.address)
+    with live_mock(tmp_path, {"clob": [account]}, options=["--orders-page-size", "3"]) as mock:
+        client = _clob_client(mock.url, wallet, account)
+        orders = client.get_orders()
+        assert [o["id"] for o in orders] == [o["id"] for o in account["orders"]]
+        assert all(set(order) == OPEN_ORDER_FIELDS for order in orders)
+        in_beta = client.get_orders(OpenOrderParams(market="live-beta"))
+        assert [o["id"] for o in in_beta] == [o["id"] for o in account["orders"] if o["marketSlug"] == "live-beta"]
+        assert len(client.cancel_all()["canceled"]) == 7
+        assert client.get_orders() == []

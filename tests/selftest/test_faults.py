@@ -2,12 +2,15 @@
 and the correct mock passes every one.
 
 Each case runs the real suite, as a user would, against a ``conformance-mock``
-process started with one fault, and reads the verdicts it writes.
+process started with one fault, and reads the verdicts it writes. The faults in
+outcomes are also run in live mode (no control plane, the accounts' own orders),
+where they must be caught through the APIs' own order lists.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
@@ -15,10 +18,18 @@ import pytest
 from conformance.bundled_mock import BundledMock
 from conformance.catalogue import requirements
 from conformance_mock.faults import FAULTS
-from tests.conftest import SUITE
+from tests.conftest import SUITE, accounts_env, live_accounts, live_mock
 
 # fault → the requirements that must fail when the mock has it (and no others)
 CAUGHT_BY = {name: fault.caught_by for name, fault in FAULTS.items()}
+
+# faults in what cancels do to orders, run again in live mode (caught_by, or their `live` set where it differs)
+LIVE_FAULTS = [
+    "clob-reports-without-canceling", "clob-truncates-canceled-list", "clob-cancels-other-accounts",
+    "clob-relists-canceled-orders", "clob-uncancelable-listed-as-canceled",
+    "us-ignores-cancels", "us-cancels-whole-market", "us-stream-misses-cancels", "us-echo-sorted",
+    "us-partial-batch", "us-cancels-foreign-orders",
+]
 
 
 def run_suite(tmp_path, faults=(), marker=None, options=()) -> dict[str, dict]:
@@ -70,3 +81,19 @@ def test_a_busy_order_stream_passes(tmp_path):
 def test_fault_is_caught_by_exactly_its_requirements(tmp_path, fault):
     table = run_suite(tmp_path, [fault], marker=fault.split("-")[0])
     assert failing(table) == CAUGHT_BY[fault], {rid: table[rid]["details"][:2] for rid in failing(table)}
+
+
+@pytest.mark.parametrize("fault", LIVE_FAULTS)
+def test_fault_is_caught_in_a_live_run(tmp_path, fault):
+    """The auth and schema checks send the same requests in both modes: the live run leaves them out."""
+    api = fault.split("-")[0]
+    accounts = live_accounts()
+    verdicts = tmp_path / "verdicts.json"
+    with live_mock(tmp_path, accounts, [fault]) as mock:
+        command = [*SUITE, "--clob-url", mock.url, "--us-url", mock.url, "--rate-limit", "1000", "--allow-live-cancel",
+                   "-m", f"{api} and not auth and not schema", "--verdicts", str(verdicts)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, **accounts_env(accounts)})
+    assert verdicts.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    table = {rid: e for rid, e in json.loads(verdicts.read_text())["requirements"].items() if e["api"] == api}
+    assert failing(table) == FAULTS[fault].caught_live, {rid: table[rid]["details"][:2] for rid in failing(table)}

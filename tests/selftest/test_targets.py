@@ -6,11 +6,8 @@ import json
 import os
 import subprocess
 
-import httpx
-
 from conformance.bundled_mock import BundledMock
-from tests.conftest import SUITE
-
+from tests.conftest import SUITE, accounts_env, live_mock, new_account, orders_in_markets
 
 
 def run(args, env=None, cwd=None):
@@ -49,20 +46,11 @@ def test_missing_credentials_on_a_live_target_say_which_variables(tmp_path):
     assert "export POLY_API_KEY, POLY_SECRET, POLY_PASSPHRASE, POLY_ADDRESS" in one_line_error(done)
 
 
-def _live_env(url: str) -> dict[str, str]:
-    """Accounts minted behind the suite's back, handed over the way a user would: in the environment."""
-    clob = httpx.post(f"{url}/_conformance/accounts", json={"api": "clob"}).json()
-    us = httpx.post(f"{url}/_conformance/accounts", json={"api": "us"}).json()
-    return {
-        "POLY_API_KEY": clob["apiKey"], "POLY_SECRET": clob["secret"], "POLY_PASSPHRASE": clob["passphrase"],
-        "POLY_ADDRESS": clob["address"], "POLYMARKET_KEY_ID": us["keyId"], "POLYMARKET_SECRET_KEY": us["secretKey"],
-    }
-
-
 def test_live_target_runs_safe_checks_skips_the_rest_and_leaks_no_secret(tmp_path):
-    with BundledMock(options=["--no-control-plane"]) as mock:
-        env = _live_env(mock.url)
-        results = tmp_path / "allure"
+    accounts = {"clob": [new_account("clob", orders_in_markets(3, "0xc"))], "us": [new_account("us", orders_in_markets(3, "u-"))]}
+    env = accounts_env(accounts)
+    results = tmp_path / "allure"
+    with live_mock(tmp_path, accounts) as mock:
         done = run(["--clob-url", mock.url, "--us-url", mock.url, "--rate-limit", "1000",
                     "--verdicts", str(tmp_path / "v.json"), "--alluredir", str(results), "-rs"], env=env)
     assert done.returncode == 0, done.stdout[-3000:]
@@ -70,7 +58,7 @@ def test_live_target_runs_safe_checks_skips_the_rest_and_leaks_no_secret(tmp_pat
     # CLOB cancel-all could cancel real orders: not without the opt-in
     assert {e["verdict"] for rid, e in table.items() if rid.startswith("CLOB")} == {"skipped"}
     assert "pass --allow-live-cancel" in done.stdout
-    # US checks that name only made-up orders run; those needing arranged orders say why they skip
+    # US checks that name only made-up orders run; those needing the account's orders say why they skip
     assert table["US-BC-011"]["verdict"] == "pass" and table["US-BC-002"]["verdict"] == "pass"
     assert table["US-BC-007"]["verdict"] == "skipped"
     assert "--allow-live-cancel" in " ".join(table["US-BC-007"]["details"])
@@ -81,26 +69,10 @@ def test_live_target_runs_safe_checks_skips_the_rest_and_leaks_no_secret(tmp_pat
         assert env[name] not in everything, f"{name} leaked"
 
 
-def test_live_cancel_opt_in_runs_the_clob_checks(tmp_path):
-    with BundledMock(options=["--no-control-plane"]) as mock:
-        env = _live_env(mock.url)
-        done = run(["--clob-url", mock.url, "--allow-live-cancel", "--rate-limit", "1000",
-                    "--verdicts", str(tmp_path / "v.json")], env=env)
-    assert done.returncode == 0, done.stdout[-3000:]
-    table = json.loads((tmp_path / "v.json").read_text())["requirements"]
-    assert table["CLOB-CA-008"]["verdict"] == "pass" and table["CLOB-CA-009"]["verdict"] == "pass"
-    assert table["CLOB-CA-001"]["verdict"] == "skipped"
-
-
-def test_live_opt_in_observes_us_outcomes_through_open_orders_and_the_stream(tmp_path):
-    with BundledMock(options=["--no-control-plane"]) as mock:
-        env = _live_env(mock.url)
-        orders = [{"marketSlug": "live-market"}] * 100  # the user's own open orders, placed beforehand
-        body = {"api": "us", "account": env["POLYMARKET_KEY_ID"], "orders": orders}
-        assert httpx.post(f"{mock.url}/_conformance/orders", json=body).status_code == 201
-        done = run(["--us-url", mock.url, "--allow-live-cancel", "--rate-limit", "1000", "-m", "outcome or stream or batch",
-                    "--verdicts", str(tmp_path / "v.json")], env=env)
-    assert done.returncode == 0, done.stdout[-3000:]
-    table = json.loads((tmp_path / "v.json").read_text())["requirements"]
-    for rid in ("US-BC-004", "US-BC-007", "US-BC-008", "US-BC-009"):
-        assert table[rid]["verdict"] == "pass", (rid, table[rid])
+def test_a_second_account_given_in_part_is_one_line(tmp_path):
+    accounts = {"us": [new_account("us", [])]}
+    env = {**accounts_env(accounts), "POLYMARKET_KEY_ID_2": "only-the-key"}
+    with live_mock(tmp_path, accounts) as mock:
+        done = run(["--us-url", mock.url, "--verdicts", str(tmp_path / "v.json")], env=env)
+    assert done.returncode == 4
+    assert "POLYMARKET_SECRET_KEY_2 is not set: export POLYMARKET_KEY_ID_2, POLYMARKET_SECRET_KEY_2" in one_line_error(done)
