@@ -10,6 +10,8 @@ from conformance_mock.accounts import AccountsFileError
 from conformance_mock.app import ORDERS_PAGE_SIZE, create_app
 from conformance_mock.faults import FAULTS, describe
 from conformance_mock.stream import STYLES
+from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES
+from conformance_mock.server import http_protocol, websocket_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stream-style", default="plain", choices=sorted(STYLES),
                         help="how the order stream delivers: plain (one snapshot message, updates at once) or busy "
                         "(one-order snapshot messages, heartbeats, NEW updates, every update 50-400 ms late)")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                        help="uvicorn's HTTP/1.1 parser (auto: httptools when installed, else h11)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     if args.orders_page_size < 1:
@@ -42,7 +46,11 @@ def main(argv: list[str] | None = None) -> None:
                          orders_page_size=args.orders_page_size, stream_style=args.stream_style)
     except AccountsFileError as problem:
         parser.error(f"--accounts: {problem}")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+        http=http_protocol(args.http), h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        ws=websocket_protocol(), ws_max_size=MAX_BODY,
+    )
 
 
 if __name__ == "__main__":

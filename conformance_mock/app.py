@@ -7,13 +7,14 @@ from collections.abc import Iterable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance_mock import clob, control, stream, us
 from conformance_mock.accounts import load_accounts
 from conformance_mock.faults import rules
-from conformance_mock.http import error
+from conformance_mock.http import RequestLimits, error, not_found
 from conformance_mock.store import Store
 
 log = logging.getLogger("conformance_mock")
@@ -45,8 +46,10 @@ def create_app(
     """
     app = Starlette(
         routes=[*clob.routes, *us.routes, *stream.routes, *(control.routes if control_plane else [])],
+        middleware=[Middleware(RequestLimits)],
         exception_handlers={HTTPException: _http_error, Exception: _bug},
     )
+    app.router.default = not_found
     app.state.store = Store()
     if accounts:
         load_accounts(accounts, app.state.store)

@@ -16,6 +16,8 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 US_WINDOW_MS = 30_000
+MAX_TIMESTAMP_DIGITS = 18
+"""Longer digit strings are no timestamp (and ``int()`` refuses 4,300 digits and more)."""
 
 
 class AuthError(Exception):
@@ -38,7 +40,7 @@ def clob_signature_matches(given: str, expected: str) -> bool:
 
 def us_timestamp_ok(timestamp: str, window_ms: int | None = US_WINDOW_MS) -> bool:
     """"Unix timestamp in milliseconds. Must be within 30 seconds of server time.\""""
-    if not timestamp.isascii() or not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return False
     return window_ms is None or abs(int(time.time() * 1000) - int(timestamp)) <= window_ms
 

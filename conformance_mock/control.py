@@ -58,7 +58,7 @@ async def create_account(request: Request) -> Response:
 
 async def orders(request: Request) -> Response:
     store = _store(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         api, account = _api(request.query_params.get("api")), request.query_params.get("account")
         if not account:
             raise HTTPException(400, "account is required")

@@ -22,7 +22,7 @@ from conformance_mock.auth import HTTP_METHODS, AuthError
 from conformance_mock.clob import ClobRules
 from conformance_mock.store import CANCELED, OPEN, ClobAccount, Order, Store, UsAccount
 from conformance_mock.stream import StreamRules
-from conformance_mock.us import UsRules
+from conformance_mock.us import Batch, UsRules
 
 FAULTS: dict[str, type] = {}
 
@@ -512,7 +512,7 @@ class UsCountsDistinctOrders(UsRules):
             distinct = list({e["orderId"]: e for e in orders}.values())
             if len(distinct) <= self.batch_bounds[1]:
                 super().entries({"orders": distinct})
-                return orders
+                return Batch(orders)
         return super().entries(body)
 
 

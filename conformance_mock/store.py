@@ -11,7 +11,7 @@ import datetime
 import os
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
@@ -61,6 +61,7 @@ class Store:
             self.clob_accounts: dict[str, ClobAccount] = {}
             self.us_accounts: dict[str, UsAccount] = {}
             self.orders: dict[str, Order] = {}
+            self.by_account: dict[str, list[Order]] = {}
             self.modes = {"clob": "normal", "us": "normal"}
             self.listeners: list[Callable[[Order], None]] = []
 
@@ -100,22 +101,34 @@ class Store:
                 order = Order(order_id, api, account, entry.get("marketSlug") or DEFAULT_MARKET,
                               entry.get("uncancelableReason"))
                 self.orders[order_id] = order
+                self.by_account.setdefault(account, []).append(order)
                 created.append(order)
         self.publish(created)
         return created
 
     def orders_of(self, account: str) -> list[Order]:
         with self.lock:
-            return [order for order in self.orders.values() if order.account == account]
+            return list(self.by_account.get(account, ()))
 
     def matching(self, select: Callable[[Order], bool]) -> list[Order]:
         with self.lock:
             return [order for order in self.orders.values() if select(order)]
 
-    def cancel_where(self, select: Callable[[Order], bool]) -> tuple[list[Order], list[Order]]:
-        """Atomically cancel every selected order; return (canceled now, selected but uncancelable)."""
+    def cancel_where(
+        self, select: Callable[[Order], bool], owner: str | None = None, named: Iterable[str] = ()
+    ) -> tuple[list[Order], list[Order]]:
+        """Atomically cancel every selected order; return (canceled now, selected but uncancelable).
+
+        ``select`` is asked about every order, or with ``owner`` only about that account's orders and
+        the orders ``named`` by id (of any account): index lookups instead of a scan of the whole store.
+        """
         with self.lock:
-            chosen = [order for order in self.orders.values() if select(order)]
+            if owner is None:
+                pool = self.orders.values()
+            else:
+                foreign = [o for i in named if (o := self.orders.get(i)) is not None and o.account != owner]
+                pool = [*self.by_account.get(owner, ()), *foreign]
+            chosen = [order for order in pool if select(order)]
             canceled = [order for order in chosen if order.cancelable]
             for order in canceled:
                 order.state = CANCELED

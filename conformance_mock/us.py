@@ -21,6 +21,14 @@ from conformance_mock.store import OPEN, Order, Store, UsAccount
 US_HEADERS = ("X-PM-Access-Key", "X-PM-Timestamp", "X-PM-Signature")
 
 
+class Batch(list):
+    """A valid batch's entries, in request order, and the order ids they name (a set built once, not per order)."""
+
+    def __init__(self, entries: list[dict]) -> None:
+        super().__init__(entries)
+        self.ids = frozenset(entry["orderId"] for entry in entries)
+
+
 class UsRules:
     """What the US batched-cancel page promises, one decision per method."""
 
@@ -66,7 +74,7 @@ class UsRules:
         """The body as JSON; anything else is "400: Bad request - invalid batched cancel request"."""
         return parse_json(raw)
 
-    def entries(self, body: object) -> list[dict]:
+    def entries(self, body: object) -> Batch:
         """The batch's entries, or a 400: "If any entry fails request-shape validation, the whole batch is rejected"."""
         orders = body.get("orders") if isinstance(body, dict) else None
         if not isinstance(orders, list):
@@ -76,19 +84,23 @@ class UsRules:
             raise HTTPException(400, "orders must have 1 to 20 entries")
         if not all(self.entry_valid(entry) for entry in orders):
             raise HTTPException(400, "every entry needs a string orderId and a string marketSlug")
-        return orders
+        return Batch(orders)
 
     def entry_valid(self, entry: object) -> bool:
         """CancelOrderRequestEntry: required string ``orderId`` and ``marketSlug``."""
         return isinstance(entry, dict) and isinstance(entry.get("orderId"), str) and isinstance(entry.get("marketSlug"), str)
 
-    def reaches(self, order: Order, account: UsAccount, entries: list[dict]) -> bool:
+    def reaches(self, order: Order, account: UsAccount, entries: Batch) -> bool:
         """"orderId: Exchange-assigned order ID to cancel": the caller's own orders the batch names."""
-        return order.api == "us" and order.account == account.key_id and order.id in {e["orderId"] for e in entries}
+        return order.api == "us" and order.account == account.key_id and order.id in entries.ids
 
-    def cancel(self, store: Store, account: UsAccount, entries: list[dict]) -> list[Order]:
-        """Cancel every reached order that can be; return those canceled now."""
-        canceled, _ = store.cancel_where(lambda order: self.reaches(order, account, entries))
+    def cancel(self, store: Store, account: UsAccount, entries: Batch) -> list[Order]:
+        """Cancel every reached order that can be; return those canceled now.
+
+        ``reaches`` is asked about the caller's own orders and every order the batch names, whoever owns it.
+        """
+        canceled, _ = store.cancel_where(lambda order: self.reaches(order, account, entries),
+                                         owner=account.key_id, named=entries.ids)
         return canceled
 
     def echo(self, ids: list[str], account: UsAccount, store: Store) -> object:
