@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import random
 import uuid
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from conformance_mock.auth import AuthError
-from conformance_mock.http import error
+from conformance_mock.http import error, parse_json
 from conformance_mock.store import CANCELED, OPEN, Order, Store, UsAccount
 from conformance_mock.us import UsRules, order_json
 
@@ -121,7 +121,7 @@ class Connection:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                await self._handle(message.get("text") or (message.get("bytes") or b"").decode(errors="replace"))
+                await self._handle(message.get("bytes") or (message.get("text") or "").encode())
         except WebSocketDisconnect:
             pass
         finally:
@@ -166,11 +166,12 @@ class Connection:
             await asyncio.sleep(self.style.heartbeat_seconds)
             await self.send({"heartbeat": {}})
 
-    async def _handle(self, text: str) -> None:
+    async def _handle(self, raw: bytes) -> None:
         try:
-            request = json.loads(text)
-        except ValueError:
-            request = None
+            request = parse_json(raw)
+        except HTTPException as failure:
+            await self.send({"error": failure.detail.replace("body", "message")})
+            return
         if not isinstance(request, dict) or len(request) != 1 or not isinstance(next(iter(request.values())), dict):
             await self.send({"error": 'expected {"subscribe": {...}} or {"unsubscribe": {...}}'})
             return
