@@ -18,6 +18,7 @@ from conformance import live, verdict
 from conformance.bundled_mock import BundledMock, MockStartError
 from conformance.catalogue import AREAS, requirements
 from conformance.exchange import ApiClient, NoAnswer, StillRateLimited
+from conformance.stream import DEFAULT_BOUND_SECONDS
 from conformance.target import LIVE_CANCEL_OPT_IN, ClobTarget, ControlPlane, Target, TargetError, UsTarget, check_url
 from conformance.verdicts import LEDGER, Verdicts, declared
 
@@ -72,6 +73,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="S",
         help=f"seconds to wait for an answer; none in time fails the check (default {DEFAULT_REQUEST_TIMEOUT:g})",
     )
+    group.addoption(
+        "--stream-bound",
+        type=float,
+        default=DEFAULT_BOUND_SECONDS,
+        help=f"seconds an order-stream update may lag the cancel that caused it (default {DEFAULT_BOUND_SECONDS:g})",
+    )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
     group.addoption(
         "--example-db",
@@ -99,7 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 urls[api] = check_url(option, url)
             except TargetError as error:
                 raise pytest.UsageError(str(error)) from None
-    for option in ("rate_limit", "request_timeout"):
+    for option in ("rate_limit", "request_timeout", "stream_bound"):
         value = config.getoption(option)
         if value is not None and value <= 0:
             raise pytest.UsageError(f"--{option.replace('_', '-')} must be a positive number")

@@ -227,13 +227,18 @@ class ClobTarget(Target):
     def account_id(creds: ClobCredentials) -> str:
         return creds.api_key
 
-    def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None) -> Exchange:
-        """``DELETE /cancel-all``, signed by ``signer`` or with exactly ``headers``.
+    def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None,
+                   content: bytes | None = None, method: str = "DELETE") -> Exchange:
+        """``DELETE /cancel-all``, signed by ``signer`` or with exactly ``headers``; with a JSON body ``content``, or
+        another ``method``, to see that they change nothing.
 
         A 503 is a rate limit to wait out only while trading is normal: otherwise it is the answer judged.
         """
         self.allow_cancels()
-        return self.http.send("DELETE", CLOB_PATH, auth=signer, headers=headers, retry_unavailable=self.mode == "normal")
+        if content is not None:
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.http.send(method, CLOB_PATH, auth=signer, headers=headers, content=content,
+                              retry_unavailable=self.mode == "normal")
 
     def add_orders(self, creds: ClobCredentials, entries: list[dict[str, str]]) -> list[str]:
         return [order["id"] for order in self.arranged().add_orders("clob", creds.api_key, entries)]

@@ -9,6 +9,7 @@ import uvicorn
 from conformance_mock.accounts import AccountsFileError
 from conformance_mock.app import ORDERS_PAGE_SIZE, create_app
 from conformance_mock.faults import FAULTS, describe
+from conformance_mock.stream import STYLES
 from conformance_mock.http import MAX_BODY, MAX_HEADER_BYTES
 from conformance_mock.server import http_protocol, websocket_protocol
 from conformance_mock.transport import Wire
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="start with the accounts and open orders of this JSON file (see conformance_mock/accounts.py)")
     parser.add_argument("--orders-page-size", type=int, default=ORDERS_PAGE_SIZE, metavar="N",
                         help=f"orders per page of GET /data/orders (default {ORDERS_PAGE_SIZE})")
+    parser.add_argument("--stream-style", default="plain", choices=sorted(STYLES),
+                        help="how the order stream delivers: plain (one snapshot message, updates at once) or busy "
+                        "(one-order snapshot messages, heartbeats, NEW updates, every update 50-400 ms late)")
     parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
                         help="uvicorn's HTTP/1.1 parser (auto: httptools when installed, else h11)")
     wire = parser.add_argument_group("on the wire, as staging servers behave (a correct server may)")
@@ -65,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     wire = Wire(args.latency, args.rate_limit, args.burst, args.clock_offset)
     try:
         app = create_app(args.fault, control_plane=not args.no_control_plane, accounts=args.accounts,
-                         orders_page_size=args.orders_page_size, wire=wire)
+                         orders_page_size=args.orders_page_size, stream_style=args.stream_style, wire=wire)
     except AccountsFileError as problem:
         parser.error(f"--accounts: {problem}")
     # the Date header is the mock's own (transport.py), on its possibly offset clock

@@ -37,13 +37,15 @@ def create_app(
     control_plane: bool = True,
     accounts: str | None = None,
     orders_page_size: int = ORDERS_PAGE_SIZE,
+    stream_style: str = "plain",
     wire: Wire = Wire(),
 ) -> ASGIApp:
     """The mock; ``faults`` (names from ``faults.FAULTS``) are for the project's self-tests only.
 
     Without ``control_plane`` every ``/_conformance`` path answers 404 and the mock looks like a live server;
     ``accounts`` (a file, see ``accounts.py``) gives it accounts and open orders from the start.
-    ``orders_page_size`` is how many orders one page of ``GET /data/orders`` holds.
+    ``orders_page_size`` is how many orders one page of ``GET /data/orders`` holds; ``stream_style``
+    (``stream.STYLES``) is how the order stream delivers.
     ``wire`` is how it behaves on the wire (latency, rate limit, clock: ``transport.py``).
     """
     app = Starlette(
@@ -57,6 +59,8 @@ def create_app(
         load_accounts(accounts, app.state.store)
     app.state.clob = rules(clob.ClobRules, faults)
     app.state.us = rules(us.UsRules, faults)
+    app.state.stream = rules(stream.StreamRules, faults)
+    app.state.stream_style = stream.STYLES[stream_style]
     app.state.orders_page_size = orders_page_size
     app.state.us.clock_offset_ms = round(wire.clock_offset * 1000)
     return Transport(app, wire)

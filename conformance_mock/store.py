@@ -103,6 +103,7 @@ class Store:
                 self.orders[order_id] = order
                 self.by_account.setdefault(account, []).append(order)
                 created.append(order)
+        self.publish(created)
         return created
 
     def orders_of(self, account: str) -> list[Order]:
@@ -132,8 +133,13 @@ class Store:
             for order in canceled:
                 order.state = CANCELED
             stuck = [order for order in chosen if order.state == OPEN and order.uncancelable_reason]
+        self.publish(canceled)
+        return canceled, stuck
+
+    def publish(self, orders: list[Order]) -> None:
+        """Tell every listener (the order streams) about orders just created or canceled, as they are now."""
+        with self.lock:
             listeners = list(self.listeners)
-        for order in canceled:
+        for order in orders:
             for listener in listeners:
                 listener(order)
-        return canceled, stuck

@@ -2,7 +2,7 @@
 
 ``UsRules`` is the reference behaviour of the page, one decision per method (the
 timestamp window, what the signature covers, the batch bounds, which orders a
-cancel reaches, what the echo is, what the stream reports); the handlers only
+cancel reaches, what the echo is); the handlers only
 string them together. Faults (``faults.py``) override one decision each.
 """
 
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance_mock.auth import US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
+from conformance_mock.auth import HTTP_METHODS, US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
 from conformance_mock.http import error, is_json, parse_json, read_body
 from conformance_mock.store import OPEN, Order, Store, UsAccount
 
@@ -71,6 +71,14 @@ class UsRules:
             raise AuthError("invalid signature")
         return signer
 
+    def accepts_method(self, method: str) -> bool:
+        """``/v1/orders/batched/cancel`` declares ``post`` only; any other method cancels nothing (405)."""
+        return method == "POST"
+
+    def refuses_in(self, mode: str) -> bool:
+        """Trading modes: "In cancel-only cancels still work"; the US page says nothing of disabled: cancels work."""
+        return False
+
     def parse_body(self, raw: bytes) -> object:
         """The body as JSON; anything else is "400: Bad request - invalid batched cancel request"."""
         return parse_json(raw)
@@ -108,19 +116,19 @@ class UsRules:
         """canceledOrderIds: "Order IDs submitted for cancellation, in request order. Echo of the input"."""
         return ids
 
-    def reported_on_stream(self, order: Order, account: UsAccount) -> bool:
-        """Whether ``account``'s order stream reports this cancel: its own orders, each time one is canceled."""
-        return order.api == "us" and order.account == account.key_id
-
 
 async def batched_cancel(request: Request) -> Response:
     store: Store = request.app.state.store
     rules: UsRules = request.app.state.us
+    if not rules.accepts_method(request.method):
+        return error(405, "Method Not Allowed")
     raw = await read_body(request)
     try:
         account = rules.authenticate(store, request.headers, request.method, request.url.path, str(request.url))
     except AuthError as failure:
         return error(401, str(failure))
+    if rules.refuses_in(store.modes["us"]):
+        return error(503, "Trading is currently disabled")
     if not is_json(request):
         return error(400, "Content-Type must be application/json")
     entries = rules.entries(rules.parse_body(raw))
@@ -166,6 +174,6 @@ async def open_orders(request: Request) -> Response:
 
 
 routes = [
-    Route("/v1/orders/batched/cancel", batched_cancel, methods=["POST"]),
+    Route("/v1/orders/batched/cancel", batched_cancel, methods=list(HTTP_METHODS)),
     Route("/v1/orders/open", open_orders, methods=["GET"]),
 ]

@@ -54,8 +54,8 @@ def run_suite(tmp_path, faults=(), marker=None, args=(), mock_options=()) -> Run
     output = done.stdout + done.stderr
     assert verdicts.exists(), output[-6000:]
     document = json.loads(verdicts.read_text())
-    api = marker if marker in ("clob", "us") else None
-    table = {rid: entry for rid, entry in document["requirements"].items() if api is None or entry["api"] == api}
+    table = {rid: entry for rid, entry in document["requirements"].items()
+             if marker in (None, entry["api"], entry["area"])}  # an API's or an area's, or all
     return Run(table, document, output)
 
 
@@ -96,6 +96,13 @@ def test_the_correct_mock_passes_every_requirement_serially_and_with_xdist(tmp_p
     parallel = json.loads(verdicts.read_text())["requirements"]
     assert {rid: (e["verdict"], e["tests"]) for rid, e in parallel.items()} == {
         rid: (e["verdict"], e["tests"]) for rid, e in table.items()}
+
+
+def test_a_busy_order_stream_passes(tmp_path):
+    """Split snapshots, heartbeats, NEW updates, updates late and reordered: all the protocol allows, all correct."""
+    table = run_suite(tmp_path, marker="stream", mock_options=["--stream-style", "busy"]).table
+    assert table and {entry["verdict"] for entry in table.values()} <= {"pass", "informational"}, {
+        rid: (entry["verdict"], entry["details"][:2]) for rid, entry in table.items()}
 
 
 @pytest.mark.parametrize("fault", sorted(CAUGHT_BY))
