@@ -29,7 +29,7 @@ from conformance.diff import FAILING, Change, VerdictsError, changes, load
 KEPT_RUNS = 60  # past verdicts and Allure history entries
 STAMP = "%Y%m%dT%H%M%SZ"
 QUIET = ("pass", "informational", "skipped", "not run")  # verdicts that need no line of their own
-ORDER = ("pass", "fail", "error", "skipped", "informational", "not run")
+ORDER = ("pass", "fail", "error", "blocked", "skipped", "informational", "not run")
 
 
 def target_options(environ: dict[str, str]) -> list[str]:
@@ -86,7 +86,7 @@ def _counts(entries: dict[str, dict]) -> str:
 def _line(rid: str, entry: dict) -> str:
     """One line for a requirement: verdict, id, level, and its first detail (else what the check does)."""
     known = requirements().get(rid)
-    detail = " ".join((entry.get("details") or [known.check if known else ""])[0].split())
+    detail = " ".join((entry.get("failures") or entry.get("details") or [known.check if known else ""])[0].split())
     line = f"- **{entry['verdict']}** `{rid}` ({entry.get('level', '?')})"
     return f"{line}: {detail[:240]}" if detail else line
 

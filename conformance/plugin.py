@@ -1,14 +1,13 @@
-"""The pytest plugin: target options, markers, verdicts per requirement, Allure labels.
+"""The pytest plugin: target options, markers, the targets, transport failures, Allure labels.
 
 Registered as ``conformance.plugin`` by the ``pytest11`` entry point of the installed package
-and, in a checkout, by the root ``conftest.py`` (the same name, so only once).
+and, in a checkout, by the root ``conftest.py`` (the same name, so only once). It registers the
+verdict bookkeeping (``verdicts.Verdicts``: outcomes per requirement, ``verdicts.json``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import allure
 import pytest
@@ -17,11 +16,17 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from conformance import live, verdict
 from conformance.bundled_mock import BundledMock, MockStartError
-from conformance.catalogue import AREAS, Requirement, requirements
-from conformance.exchange import ApiClient
+from conformance.catalogue import AREAS, requirements
+from conformance.exchange import ApiClient, NoAnswer, StillRateLimited
+from conformance.stream import DEFAULT_BOUND_SECONDS
 from conformance.target import LIVE_CANCEL_OPT_IN, ClobTarget, ControlPlane, Target, TargetError, UsTarget, check_url
+from conformance.verdicts import LEDGER, Verdicts, declared
 
-LIVE_RATE_LIMIT = 2.0  # requests per second per API, on targets without a control plane
+# Requests per second per API on targets without a control plane (a real account, whose
+# bots share the budget): well under the documented limits. CLOB cancel-all: 250 per 10 s
+# burst, 6,000 per 10 min sustained (10/s); US: 2,000 per 10 s (200/s).
+DEFAULT_PACE = {"clob": 2.0, "us": 20.0}
+DEFAULT_REQUEST_TIMEOUT = 10.0
 
 _common = {
     "deadline": None,
@@ -34,8 +39,8 @@ settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
 settings.register_profile("nightly", max_examples=150, **_common)
 settings.load_profile("ci")
 
-VERDICTS = pytest.StashKey[dict]()
-TARGETS = pytest.StashKey[dict]()
+CONTROL_PLANES = "conformance_control_planes"  # xdist: which URLs the controller found a control plane on
+FOUND_CONTROL_PLANES = pytest.StashKey[dict[str, bool]]()
 LIVE = pytest.StashKey[live.LiveRun]()
 
 
@@ -58,7 +63,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--rate-limit",
         type=float,
         default=None,
-        help=f"requests per second per API (default: none on a sandbox, {LIVE_RATE_LIMIT} elsewhere)",
+        help="requests per second per API (default: none on a sandbox; without a control plane "
+        + ", ".join(f"{api} {pace:g}" for api, pace in DEFAULT_PACE.items()) + ")",
+    )
+    group.addoption(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for an answer; none in time fails the check (default {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--stream-bound",
+        type=float,
+        default=DEFAULT_BOUND_SECONDS,
+        help=f"seconds an order-stream update may lag the cancel that caused it (default {DEFAULT_BOUND_SECONDS:g})",
     )
     group.addoption("--verdicts", default="reports/verdicts.json", help="where to write requirement id → verdict")
     group.addoption(
@@ -84,21 +103,21 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     for area in AREAS:
         config.addinivalue_line("markers", f"{area}: checks of the {area} area")
-    for option in ("--clob-url", "--us-url"):
+    urls = {}
+    for api, option in (("clob", "--clob-url"), ("us", "--us-url")):
         url = config.getoption(option)
         if url:
             try:
-                check_url(option, url)
+                urls[api] = check_url(option, url)
             except TargetError as error:
                 raise pytest.UsageError(str(error)) from None
-    rate = config.getoption("rate_limit")
-    if rate is not None and rate <= 0:
-        raise pytest.UsageError("--rate-limit must be a positive number of requests per second")
-    config.stash[VERDICTS] = {}
-
-
-def _requirements_of(item: pytest.Item) -> list[Requirement]:
-    return [requirements()[rid] for marker in item.iter_markers("requirement") for rid in marker.args]
+    for option in ("rate_limit", "request_timeout", "stream_bound"):
+        value = config.getoption(option)
+        if value is not None and value <= 0:
+            raise pytest.UsageError(f"--{option.replace('_', '-')} must be a positive number")
+    if not urls:
+        urls = {"clob": "bundled mock", "us": "bundled mock"}
+    config.pluginmanager.register(Verdicts(config, {api: urls.get(api) for api in ("clob", "us")}), "conformance-verdicts")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -108,30 +127,64 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [rid for rid in ids if rid not in known]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown requirement id {', '.join(unknown)} (see conformance/requirements.yaml)")
-        for rid in ids:
-            item.add_marker(known[rid].api)
-            item.add_marker(known[rid].area)
+        if ids:  # once each (allure-pytest makes every marker a tag); the area is the first requirement's,
+            # what the check is about: an outcome check that also reads the answer's shape is no schema check
+            for name in dict.fromkeys([*(known[rid].api for rid in ids), known[ids[0]].area]):
+                item.add_marker(name)
+        for rid in dict.fromkeys(ids):
             item.user_properties.append(("requirement", rid))  # a <property> of the JUnit testcase
     live.observation_first(items)
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    # after hypothesis' own pytest_configure has loaded --hypothesis-profile
-    path = session.config.getoption("example_db")
-    if path:
-        # the loaded profile with a database; derandomize=True would imply none
-        settings.register_profile("with-example-db", derandomize=False, database=DirectoryBasedExampleDatabase(path))
-        settings.load_profile("with-example-db")
-    if session.config.getoption("no_shrink"):
-        settings.register_profile("no-shrink", phases=[p for p in settings.default.phases if p != Phase.shrink])
-        settings.load_profile("no-shrink")
 
 
 # --- targets -----------------------------------------------------------------
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Load the example database (after hypothesis' own pytest_configure has loaded --hypothesis-profile).
+
+    On the xdist controller with given URLs: discover (and reset) each control plane once, before any
+    worker runs: a worker resetting a shared target would wipe the accounts of the others. (Without URLs
+    every worker judges a bundled mock of its own.)
+    """
+    config = session.config
+    path = config.getoption("example_db")
+    if path:
+        # the loaded profile with a database; derandomize=True would imply none
+        settings.register_profile("with-example-db", derandomize=False, database=DirectoryBasedExampleDatabase(path))
+        settings.load_profile("with-example-db")
+    if config.getoption("no_shrink"):
+        settings.register_profile("no-shrink", phases=[p for p in settings.default.phases if p != Phase.shrink])
+        settings.load_profile("no-shrink")
+    urls = {url.rstrip("/") for url in (config.getoption("clob_url"), config.getoption("us_url")) if url}
+    if config.pluginmanager.has_plugin("dsession") and urls:
+        timeout = config.getoption("request_timeout")
+        try:
+            found = {url: ControlPlane.discover(url, timeout) for url in urls}
+        except TargetError as error:
+            raise pytest.UsageError(str(error)) from None
+        config.stash[FOUND_CONTROL_PLANES] = {url: control is not None for url, control in found.items()}
+        for control in found.values():
+            if control:
+                control.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist controller: hand each worker what discovery found."""
+    node.workerinput[CONTROL_PLANES] = node.config.stash.get(FOUND_CONTROL_PLANES, {})
+
+
+def _control_plane(config: pytest.Config, url: str, timeout: float) -> ControlPlane | None:
+    found = getattr(config, "workerinput", {}).get(CONTROL_PLANES, {})
+    if url in found:  # an xdist worker: the controller has discovered it already
+        return ControlPlane.attach(url, timeout) if found[url] else None
+    return ControlPlane.discover(url, timeout)
+
+
 def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
     clob_url, us_url = config.getoption("clob_url"), config.getoption("us_url")
+    timeout = config.getoption("request_timeout")
+    ledger = config.stash[LEDGER]
     mock = None
     if not clob_url and not us_url:
         mock = BundledMock().start()
@@ -142,12 +195,15 @@ def _open_targets(config: pytest.Config) -> Iterator[dict[str, Target | None]]:
             if not url:
                 targets[api] = None
                 continue
-            control = ControlPlane.discover(url)
-            rate = config.getoption("rate_limit") or (None if control else LIVE_RATE_LIMIT)
-            target = kind(api, url, ApiClient(url, rate), control, config.getoption("allow_live_cancel"))
-            target.check_credentials()
+            control = _control_plane(config, url.rstrip("/"), timeout)
+            rate = config.getoption("rate_limit") or (None if control else DEFAULT_PACE[api])
+            target = kind(api, url, ApiClient(url, rate, timeout), control, config.getoption("allow_live_cancel"))
             targets[api] = target
-        config.stash[TARGETS] = {api: t.url if t else None for api, t in targets.items()}
+            target.check_credentials()
+            ledger.traffic[api] = target.http.traffic
+            if isinstance(target, UsTarget):
+                ledger.clocks[api] = {target.read_clock().describe()}
+        ledger.opened = True
         yield targets
     finally:
         for target in targets.values():
@@ -205,19 +261,45 @@ def us(targets: dict[str, Target | None]) -> UsTarget:
     return _target(targets, "us", "--us-url")
 
 
+# --- transport failures ------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
+    """A request without an answer fails the test's first must requirement (the others are blocked by it);
+    where the test judges only what the pages leave open, it is an observation. A target that stays
+    rate-limited leaves nothing to judge: the test is skipped."""
+    try:
+        return (yield)
+    except NoAnswer as failure:
+        reqs = declared(pyfuncitem)
+        musts = [r for r in reqs if not r.informational]
+        if musts:
+            raise verdict.ConformanceFailure(musts[0], "an HTTP answer to judge", failure.what, failure.request) from None
+        sent = f" to {failure.request.method} {failure.request.url.path}" if failure.request is not None else ""
+        for requirement in reqs:
+            verdict.CURRENT.add(requirement.id, failure.what + sent)
+        return True
+    except StillRateLimited as failure:
+        pytest.skip(failure.what)
+
+
 # --- verdicts and reports ----------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
 def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
-    reqs = _requirements_of(request.node)
+    reqs = declared(request.node)
+    for title in dict.fromkeys(r.api_title for r in reqs):
+        allure.dynamic.epic(title)
+    if reqs:
+        allure.dynamic.feature(reqs[0].area)  # as the area marker: what the check is about
     for requirement in reqs:
-        allure.dynamic.epic(requirement.api_title)
-        allure.dynamic.feature(requirement.area)
         allure.dynamic.story(requirement.id)
         allure.dynamic.label("requirement", requirement.id)
-    verdict.CURRENT.items.clear()
+    verdict.CURRENT.start(tuple(r.id for r in reqs))
     yield
+    verdict.CURRENT.declared = None
     if reqs:  # after the test: allure-pytest sets the docstring as description during setup
         allure.dynamic.description(
             "\n\n".join(f"**{r.id}** ({r.level}): \"{r.sentence}\"\n\nCheck: {r.check}" for r in reqs)
@@ -230,112 +312,16 @@ def _label_and_collect_notes(request: pytest.FixtureRequest) -> Iterator[None]:
         )
 
 
-def _record(config: pytest.Config, rid: str, outcome: str, nodeid: str, detail: str = "") -> None:
-    entry = config.stash[VERDICTS].setdefault(rid, {"outcomes": [], "details": [], "tests": []})
-    entry["outcomes"].append(outcome)
-    if nodeid not in entry["tests"]:
-        entry["tests"].append(nodeid)
-    if detail and detail not in entry["details"]:
-        entry["details"].append(detail)
-
-
-def _conformance_failure(error: BaseException) -> BaseException:
-    """The ConformanceFailure inside ``error`` (hypothesis may wrap it, e.g. when a replay is flaky), else ``error``."""
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            found = _conformance_failure(inner)
-            if isinstance(found, verdict.ConformanceFailure):
-                return found
-    return error
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    report = yield
-    reqs = _requirements_of(item)
-    if not reqs:
-        return report
-    failure = _conformance_failure(call.excinfo.value) if call.excinfo else None
-    if isinstance(failure, verdict.ConformanceFailure):
-        # the message is the whole story, with hypothesis' notes (the failing example, a machine's steps); no traceback
-        report.longrepr = "\n".join([str(failure), *getattr(failure, "__notes__", ())])
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        if isinstance(failure, verdict.ConformanceFailure):
-            _record(item.config, failure.requirement.id, "fail", item.nodeid, str(failure).splitlines()[2])
-        for requirement in reqs:
-            if report.skipped:
-                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-                _record(item.config, requirement.id, "skipped", item.nodeid, reason.removeprefix("Skipped: "))
-            elif report.failed and not isinstance(failure, verdict.ConformanceFailure):
-                _record(item.config, requirement.id, "error", item.nodeid, f"{type(failure).__name__}: {failure}"[:300])
-            elif report.passed:
-                _record(item.config, requirement.id, "pass", item.nodeid)
-        if report.when == "call":
-            for rid, text in verdict.CURRENT.items:
-                _record(item.config, rid, "pass", item.nodeid, text)
-    return report
-
-
-def _verdict(level: str, outcomes: list[str]) -> str:
-    for worst in ("error", "fail"):
-        if worst in outcomes:
-            return worst
-    if outcomes and all(outcome == "skipped" for outcome in outcomes):
-        return "skipped"
-    if not outcomes:
-        return "not run"
-    return "informational" if level == "informational" else "pass"
-
-
-def verdict_table(config: pytest.Config) -> dict[str, dict]:
-    table = {}
-    for rid, requirement in requirements().items():
-        entry = config.stash[VERDICTS].get(rid, {"outcomes": [], "details": [], "tests": []})
-        table[rid] = {
-            "api": requirement.api,
-            "level": requirement.level,
-            "area": requirement.area,
-            "verdict": _verdict(requirement.level, entry["outcomes"]),
-            "details": entry["details"],
-            "tests": entry["tests"],
-        }
-    return table
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    config = session.config
-    if TARGETS not in config.stash or config.getoption("live_preflight"):
-        return  # no check ran against a target: nothing to report
-    path = Path(config.getoption("verdicts"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"targets": config.stash[TARGETS], "requirements": verdict_table(config)}
-    path.write_text(json.dumps(document, indent=2) + "\n")
-
-
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    if TARGETS not in config.stash:
+    ledger = config.stash[LEDGER]
+    if not ledger.opened:
         return
-    table = verdict_table(config)
-    write = terminalreporter.write_line
     if config.getoption("live_preflight"):
         terminalreporter.section("live preflight")
-        for line in live.LiveRun.preflight_lines(table):
-            write(line)
-        return
-    terminalreporter.section("conformance verdicts")
-    for api, url in config.stash[TARGETS].items():
-        write(f"{api}: {url or 'not under test'}")
-    if LIVE in config.stash:
-        for line in config.stash[LIVE].summary_lines():
-            write(line)
-    counts: dict[str, int] = {}
-    for entry in table.values():
-        counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1
-    write(", ".join(f"{n} {name}" for name, n in sorted(counts.items())))
-    for rid, entry in table.items():
-        if entry["verdict"] in ("fail", "error"):
-            write(f"{entry['verdict'].upper():5} {rid}: {requirements()[rid].check}")
-        elif entry["verdict"] == "informational":
-            for detail in entry["details"]:
-                write(f"INFO  {rid}: {detail}")
-    write(f"verdicts written to {config.getoption('verdicts')}")
+        lines = live.LiveRun.preflight_lines(ledger.table())
+    else:
+        terminalreporter.section("conformance verdicts")
+        plan = config.stash[LIVE].summary_lines() if LIVE in config.stash else []
+        lines = [*ledger.summary_lines(plan), f"verdicts written to {config.getoption('verdicts')}"]
+    for line in lines:
+        terminalreporter.write_line(line)

@@ -8,9 +8,9 @@ import schemathesis
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from conformance.catalogue import requirements, spec_path
+from conformance.catalogue import spec_path
 from conformance.exchange import REDACTED, SHORTENED, ApiClient, Exchange
-from conformance.verdict import ConformanceFailure
+from conformance.verdict import ConformanceFailure, must
 
 # Schemathesis redacts names containing a marker (key, secret, token, auth, session, password,
 # credential) and an exact list; its default list misses the POLY_* and X-PM-* secrets, so this
@@ -74,10 +74,10 @@ def send(http: ApiClient, case: schemathesis.Case) -> Exchange:
 def validate(rid: str, case: schemathesis.Case, exchange: Exchange) -> None:
     """Schemathesis' own response validation; a finding fails ``rid``."""
     __tracebackhide__ = True
+    requirement = must(rid)
     try:
         case.validate_response(exchange.response, checks=CHECKS)
     except (AssertionError, FailureGroup) as error:
         actual = str(error).strip().splitlines()[0] + "\n    " + exchange.describe_response()
-        raise ConformanceFailure(
-            requirements()[rid], f"an answer of the documented schema for status {exchange.status}", actual, exchange
-        ) from None
+        raise ConformanceFailure(requirement, f"an answer of the documented schema for status {exchange.status}",
+                                 actual, exchange.request) from None

@@ -32,6 +32,7 @@ class UsCredentials:
 
     key_id: str
     secret_key: str  # standard base64 of the 32-byte seed (+ optionally the 32-byte public key)
+    clock_offset_ms: int = 0  # the server's clock minus ours: requests are stamped in the server's time
 
     def __repr__(self) -> str:
         return "UsCredentials(<redacted>)"
@@ -83,8 +84,12 @@ class UsSigner(httpx.Auth):
     def __init__(self, credentials: UsCredentials) -> None:
         self.credentials = credentials
 
+    def now_ms(self) -> int:
+        """The server's time in milliseconds, as far as the suite knows it."""
+        return int(time.time() * 1000) + self.credentials.clock_offset_ms
+
     def headers(self, method: str, path: str, timestamp: str | None = None) -> dict[str, str]:
-        timestamp = timestamp if timestamp is not None else str(int(time.time() * 1000))
+        timestamp = timestamp if timestamp is not None else str(self.now_ms())
         return {
             "X-PM-Access-Key": self.credentials.key_id,
             "X-PM-Timestamp": timestamp,

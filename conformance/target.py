@@ -12,14 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from conformance import live
-from conformance.exchange import ApiClient, Exchange
+from conformance.clock import ServerClock, estimate_offset
+from conformance.exchange import ApiClient, Exchange, TransportFailure, what_happened
 from conformance.signing import ClobCredentials, ClobSigner, UsCredentials, UsSigner
 
 CLOB_PATH = "/cancel-all"
@@ -54,13 +55,19 @@ class ControlPlane:
         self._http = http
 
     @classmethod
-    def discover(cls, base_url: str) -> ControlPlane | None:
-        http = httpx.Client(base_url=base_url, timeout=10.0)
+    def attach(cls, base_url: str, timeout: float = 10.0) -> ControlPlane:
+        """The control plane of a target already discovered (and reset)."""
+        return cls(httpx.Client(base_url=base_url, timeout=timeout))
+
+    @classmethod
+    def discover(cls, base_url: str, timeout: float = 10.0) -> ControlPlane | None:
+        """The target's control plane, reset; or None where ``POST /_conformance/reset`` answers 404/405."""
+        http = httpx.Client(base_url=base_url, timeout=timeout)
         try:
             answer = http.post("/_conformance/reset")
-        except httpx.HTTPError as error:
+        except httpx.TransportError as error:
             http.close()
-            raise TargetError(f"cannot reach {base_url} ({type(error).__name__}: {error}); is the server running?") from None
+            raise TargetError(f"cannot reach {base_url} ({what_happened(error, timeout)}); is the server running?") from None
         if answer.status_code in (404, 405):
             http.close()
             return None
@@ -73,7 +80,11 @@ class ControlPlane:
         return cls(http)
 
     def _call(self, method: str, path: str, expected: int, **kwargs: object) -> httpx.Response:
-        answer = self._http.request(method, path, **kwargs)
+        try:
+            answer = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            timeout = self._http.timeout.read or 0.0
+            raise TargetError(f"control plane: {method} {path}: {what_happened(error, timeout)}") from None
         if answer.status_code != expected:
             # The request may carry an account id: name the route, never the body.
             raise TargetError(
@@ -122,6 +133,7 @@ class Target:
     allow_live_cancel: bool = False
     pools: dict[str, live.AccountOrders] = field(default_factory=dict, repr=False)
     """On a live target: each account's open orders, by account id (set up by ``live.LiveRun``)."""
+    mode: str = "normal"  # the trading mode the suite has set (control plane)
 
     @property
     def sandbox(self) -> bool:
@@ -138,9 +150,11 @@ class Target:
         """Switch this API's trading mode for the block, then back to normal."""
         control = self.arranged()
         control.set_trading_mode(self.api, mode)
+        self.mode = mode
         try:
             yield
         finally:
+            self.mode = "normal"
             control.set_trading_mode(self.api, "normal")
 
     def allow_cancels(self) -> None:
@@ -213,10 +227,18 @@ class ClobTarget(Target):
     def account_id(creds: ClobCredentials) -> str:
         return creds.api_key
 
-    def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None) -> Exchange:
-        """``DELETE /cancel-all``, signed by ``signer`` or with exactly ``headers``."""
+    def cancel_all(self, signer: ClobSigner | None = None, headers: dict[str, str] | None = None,
+                   content: bytes | None = None, method: str = "DELETE") -> Exchange:
+        """``DELETE /cancel-all``, signed by ``signer`` or with exactly ``headers``; with a JSON body ``content``, or
+        another ``method``, to see that they change nothing.
+
+        A 503 is a rate limit to wait out only while trading is normal: otherwise it is the answer judged.
+        """
         self.allow_cancels()
-        return self.http.send("DELETE", CLOB_PATH, auth=signer, headers=headers)
+        if content is not None:
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.http.send(method, CLOB_PATH, auth=signer, headers=headers, content=content,
+                              retry_unavailable=self.mode == "normal")
 
     def add_orders(self, creds: ClobCredentials, entries: list[dict[str, str]]) -> list[str]:
         return [order["id"] for order in self.arranged().add_orders("clob", creds.api_key, entries)]
@@ -231,10 +253,28 @@ class ClobTarget(Target):
         return live.clob_open_orders(self.http, creds)
 
 
+CLOCK_PROBES = 3
+CLOCK_PROBE_BODY = {"orders": [{"orderId": "conformance-clock-probe", "marketSlug": "conformance-clock-probe"}]}
+
+
+@dataclass
 class UsTarget(Target):
+    clock: ServerClock = field(default_factory=lambda: ServerClock(unknown="not read yet"))
+
+    def read_clock(self) -> ServerClock:
+        """Estimate the server's clock from the Date of a few unsigned requests (answered 401; they touch nothing)."""
+        try:
+            probes = [self.batch_cancel(CLOCK_PROBE_BODY, headers={}) for _ in range(CLOCK_PROBES)]
+        except TransportFailure as failure:
+            self.clock = ServerClock(unknown=f"no answer to read a Date from: {failure.what}")
+        else:
+            self.clock = estimate_offset(probes)
+        return self.clock
+
     def account(self) -> UsCredentials:
+        """A fresh account (control plane), or the one from the environment; it signs in the server's time."""
         if self.control is not None:
-            return self.control.us_account()
+            return replace(self.control.us_account(), clock_offset_ms=self.clock.offset_ms)
         return self._from_env()
 
     def other_account(self) -> UsCredentials:
@@ -243,7 +283,7 @@ class UsTarget(Target):
 
     def _from_env(self, suffix: str = "") -> UsCredentials:
         env = self._env_credentials(suffix)
-        return UsCredentials(env["POLYMARKET_KEY_ID"], env["POLYMARKET_SECRET_KEY"])
+        return UsCredentials(env["POLYMARKET_KEY_ID"], env["POLYMARKET_SECRET_KEY"], self.clock.offset_ms)
 
     @staticmethod
     def account_id(creds: UsCredentials) -> str:

@@ -38,11 +38,12 @@ def clob_signature_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def us_timestamp_ok(timestamp: str, window_ms: int | None = US_WINDOW_MS) -> bool:
-    """"Unix timestamp in milliseconds. Must be within 30 seconds of server time.\""""
+def us_timestamp_ok(timestamp: str, window_ms: int | None = US_WINDOW_MS, now_ms: int | None = None) -> bool:
+    """"Unix timestamp in milliseconds. Must be within 30 seconds of server time.\" (``now_ms``: server time)"""
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return False
-    return window_ms is None or abs(int(time.time() * 1000) - int(timestamp)) <= window_ms
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    return window_ms is None or abs(now_ms - int(timestamp)) <= window_ms
 
 
 def us_signature_valid(public_key: bytes, signature: str, message: str) -> bool:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance_mock.auth import AuthError, clob_signature_matches, expected_clob_signature
+from conformance_mock.auth import HTTP_METHODS, AuthError, clob_signature_matches, expected_clob_signature
 from conformance_mock.http import error, read_body
 from conformance_mock.store import OPEN, ClobAccount, Order, Store
 
@@ -78,13 +78,21 @@ class ClobRules:
         """503 when trading is disabled; "Works even in cancel-only mode"."""
         return mode == "disabled"
 
+    def accepts_method(self, method: str) -> bool:
+        """``/cancel-all`` declares ``delete`` only; any other method cancels nothing (405)."""
+        return method == "DELETE"
+
     def reaches(self, order: Order, account: ClobAccount) -> bool:
         """"Cancels all open orders for the authenticated user": the caller's CLOB orders, no one else's."""
         return order.api == "clob" and order.account == account.api_key
 
-    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+    def narrows(self, order: Order, body: bytes) -> bool:
+        """A body narrows nothing: the page declares none, and cancel-all cancels all."""
+        return True
+
+    async def cancel(self, store: Store, account: ClobAccount, body: bytes) -> tuple[list[Order], list[Order]]:
         """Cancel every reached order that can be, in one step; return (canceled now, reached but uncancelable)."""
-        return store.cancel_where(lambda order: self.reaches(order, account))
+        return store.cancel_where(lambda order: self.reaches(order, account) and self.narrows(order, body))
 
     def answer(self, canceled: list[Order], stuck: list[Order], account: ClobAccount, store: Store) -> dict:
         """CancelOrdersResponse: ``canceled`` ids, ``not_canceled`` id → reason."""
@@ -98,6 +106,8 @@ class ClobRules:
 async def cancel_all(request: Request) -> Response:
     store: Store = request.app.state.store
     rules: ClobRules = request.app.state.clob
+    if not rules.accepts_method(request.method):
+        return rules.error(405, "Method Not Allowed")
     body = await read_body(request)
     headers = {name: request.headers.get(name, "") for name in L2_HEADERS}
     try:
@@ -106,7 +116,7 @@ async def cancel_all(request: Request) -> Response:
         return rules.error(401, str(failure))
     if rules.refuses_in(rules.trading_mode(store, account)):
         return rules.error(503, DISABLED)
-    canceled, stuck = await rules.cancel(store, account)
+    canceled, stuck = await rules.cancel(store, account, body)
     return JSONResponse(rules.answer(canceled, stuck, account, store))
 
 
@@ -163,4 +173,4 @@ async def open_orders(request: Request) -> Response:
     return JSONResponse({"limit": size, "count": len(page), "next_cursor": next_cursor, "data": page})
 
 
-routes = [Route("/cancel-all", cancel_all, methods=["DELETE"]), Route("/data/orders", open_orders, methods=["GET"])]
+routes = [Route("/cancel-all", cancel_all, methods=list(HTTP_METHODS)), Route("/data/orders", open_orders, methods=["GET"])]

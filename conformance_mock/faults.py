@@ -1,7 +1,7 @@
 """Faults the mock can be started with, for the project's self-tests only.
 
 Each fault is a realistic server bug: a small class that overrides one decision
-of the reference behaviour (``ClobRules`` or ``UsRules``), named after what it
+of the reference behaviour (``ClobRules``, ``UsRules`` or ``StreamRules``), named after what it
 breaks (the class name, in kebab case, is the ``--fault`` name), described by
 its docstring, and tagged with the requirements of the suite that must catch it
 (``tests/selftest/test_faults.py`` runs the suite against each and checks that
@@ -12,6 +12,7 @@ catches it through other requirements, ``live`` names those.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Iterable
@@ -19,10 +20,12 @@ from collections.abc import Iterable
 from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response
 
-from conformance_mock.auth import HTTP_METHODS
+from conformance_mock.auth import HTTP_METHODS, AuthError
 from conformance_mock.clob import ClobRules
 from conformance_mock.store import CANCELED, OPEN, ClobAccount, Order, Store, UsAccount
-from conformance_mock.us import UsRules
+from conformance_mock.stream import StreamRules
+from conformance_mock.transport import ConnectionReset, Unanswered
+from conformance_mock.us import Batch, UsRules
 
 FAULTS: dict[str, type] = {}
 
@@ -142,11 +145,12 @@ class ClobCancelsOtherAccounts(ClobRules):
         return order.api == "clob"
 
 
-@caught_by("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-003", "CLOB-CA-013", live={"CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-013"})
+@caught_by("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-003", "CLOB-CA-013", "CLOB-CA-040",
+           live={"CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-013"})
 class ClobReportsWithoutCanceling(ClobRules):
     """The caller's open orders are listed in canceled but left open."""
 
-    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+    async def cancel(self, store: Store, account: ClobAccount, body: bytes) -> tuple[list[Order], list[Order]]:
         reached = [o for o in store.orders_of(account.api_key) if self.reaches(o, account)]
         return [o for o in reached if o.cancelable], [o for o in reached if o.state == "open" and o.uncancelable_reason]
 
@@ -187,7 +191,7 @@ class ClobRelistsCanceledOrders(ClobRules):
 # --- Polymarket US POST /v1/orders/batched/cancel ----------------------------
 
 
-@caught_by("US-BC-011", "US-BC-014")
+@caught_by("US-BC-011", "US-BC-014", "US-BC-042")
 class UsSkipsSignatureCheck(UsRules):
     """Any X-PM-Signature is accepted."""
 
@@ -195,7 +199,7 @@ class UsSkipsSignatureCheck(UsRules):
         return True
 
 
-@caught_by("US-BC-010")
+@caught_by("US-BC-010", "US-BC-042")
 class UsMissingSignatureSkipsAuth(UsRules):
     """A request without X-PM-Signature is let through as the key's account."""
 
@@ -206,7 +210,8 @@ class UsMissingSignatureSkipsAuth(UsRules):
         return super().authenticate(store, headers, method, path, url)
 
 
-@caught_by("US-BC-001", "US-BC-002", "US-BC-003", "US-BC-004", "US-BC-009", "US-BC-012", "US-BC-013", "US-BC-016")
+@caught_by("US-BC-001", "US-BC-002", "US-BC-003", "US-BC-004", "US-BC-012", "US-BC-013", "US-BC-016", "US-BC-041",
+           "US-BC-055")
 class UsRejectsValidSignatures(UsRules):
     """The signed message is expected to hold the full URL, so correct signatures fail."""
 
@@ -214,7 +219,7 @@ class UsRejectsValidSignatures(UsRules):
         return super().verifies(account, signature, timestamp, method, url, url)
 
 
-@caught_by("US-BC-012")
+@caught_by("US-BC-012", "US-BC-042")
 class UsAcceptsStaleTimestamps(UsRules):
     """There is no timestamp window."""
 
@@ -228,7 +233,7 @@ class UsNarrowTimestampWindow(UsRules):
     timestamp_window_ms = 5_000
 
 
-@caught_by("US-BC-011")
+@caught_by("US-BC-011", "US-BC-042")
 class UsSignatureIgnoresMethod(UsRules):
     """The method is not bound: a signature made for any HTTP method is accepted."""
 
@@ -237,7 +242,7 @@ class UsSignatureIgnoresMethod(UsRules):
                    for m in HTTP_METHODS)
 
 
-@caught_by("US-BC-011")
+@caught_by("US-BC-011", "US-BC-042")
 class UsSignatureToleratesTrailingSlash(UsRules):
     """A signature over the path with a trailing slash is accepted too."""
 
@@ -246,7 +251,7 @@ class UsSignatureToleratesTrailingSlash(UsRules):
                    for p in (path, path + "/"))
 
 
-@caught_by("US-BC-011", "US-BC-014")
+@caught_by("US-BC-011", "US-BC-014", "US-BC-042")
 class UsSignatureCheckedAgainstAnyKey(UsRules):
     """The signature is tried against every account's key; the request acts as the one that verifies."""
 
@@ -320,7 +325,7 @@ class UsEchoAsString(UsRules):
         return ",".join(ids)
 
 
-@caught_by("US-BC-007", "US-BC-009", "US-BC-016")
+@caught_by("US-BC-007", "US-BC-016", "US-BC-055", live={"US-BC-007", "US-BC-016"})
 class UsIgnoresCancels(UsRules):
     """The echo is right but nothing is canceled."""
 
@@ -348,14 +353,6 @@ class UsCancelsWholeMarket(UsRules):
         return in_market or super().reaches(order, account, entries)
 
 
-@caught_by("US-BC-009")
-class UsStreamMissesCancels(UsRules):
-    """Orders are canceled but the order stream reports nothing."""
-
-    def reported_on_stream(self, order: Order, account: UsAccount) -> bool:
-        return False
-
-
 @caught_by("US-BC-016")
 class UsRepeatCancelRejected(UsRules):
     """A batch naming an already-canceled order answers 400."""
@@ -381,6 +378,35 @@ class UsMalformedJson500(UsRules):
 # --- Transport, as staging servers misbehave (issue 6) -----------------------
 
 
+@caught_by("US-BC-003", "US-BC-005")
+class UsHangsOnNonJsonBody(UsRules):
+    """A body that is not JSON is never answered, as Prism 5 does (schemathesis' negative cases meet it too)."""
+
+    def parse_body(self, raw: bytes) -> object:
+        try:
+            return super().parse_body(raw)
+        except HTTPException:
+            raise Unanswered() from None
+
+
+@caught_by("US-BC-012")
+class UsTwentySecondWindow(UsRules):
+    """The timestamp window is 20 s instead of 30 s (right-looking on a server whose clock is off)."""
+
+    timestamp_window_ms = 20_000
+
+
+@caught_by("US-BC-002")
+class UsResetsOversizedBatches(UsRules):
+    """A batch of more than 20 entries gets its connection reset instead of a 400 (a gateway's size cut-off)."""
+
+    def entries(self, body: object) -> list[dict]:
+        orders = body.get("orders") if isinstance(body, dict) else None
+        if isinstance(orders, list) and len(orders) > self.batch_bounds[1]:
+            raise ConnectionReset()
+        return super().entries(body)
+
+
 # --- Sequences and overlapping requests (issue 8) ---------------------------
 #
 # Each passes every one-shot check: it shows only across a sequence of calls or
@@ -398,7 +424,7 @@ class ClobCachesOpenOrders(ClobRules):
         super().__init__()
         self.cached: dict[str, set[str]] = {}
 
-    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+    async def cancel(self, store: Store, account: ClobAccount, body: bytes) -> tuple[list[Order], list[Order]]:
         if account.api_key not in self.cached:
             self.cached[account.api_key] = {o.id for o in store.orders_of(account.api_key) if self.reaches(o, account)}
         ids = self.cached[account.api_key]
@@ -413,10 +439,10 @@ class ClobBookWriteBackRace(ClobRules):
     """A cancel-all reads the whole book, waits for the engine, then writes it back: overlapping cancel-alls of
     two accounts reopen each other's orders."""
 
-    async def cancel(self, store: Store, account: ClobAccount) -> tuple[list[Order], list[Order]]:
+    async def cancel(self, store: Store, account: ClobAccount, body: bytes) -> tuple[list[Order], list[Order]]:
         book = {o.id: o.state for o in list(store.orders.values()) if o.api == "clob"}
         await asyncio.sleep(EXCHANGE_ROUND_TRIP)
-        canceled, stuck = await super().cancel(store, account)
+        canceled, stuck = await super().cancel(store, account, body)
         stale = [o for o in list(store.orders.values()) if book.get(o.id) == OPEN and o.state != OPEN
                  and not self.reaches(o, account)]
         store.write(stale, OPEN)
@@ -525,6 +551,203 @@ class UsCheckThenCancelRace(UsRules):
 
 
 # --- The US order stream (issue 10) ------------------------------------------
+
+
+@caught_by("US-BC-040")
+class UsStreamNotServed(StreamRules):
+    """There is no order stream: the handshake to /v1/ws/private answers 404."""
+
+    def serves(self) -> bool:
+        return False
+
+
+@caught_by("US-BC-042")
+class UsStreamSkipsHandshakeSignature(StreamRules):
+    """The stream's handshake only looks the access key up; signature and timestamp are not checked."""
+
+    def authenticate(self, us, store, headers, path, url) -> UsAccount:
+        account = store.us_accounts.get(headers.get("X-PM-Access-Key", ""))
+        if account is None:
+            raise AuthError("unknown access key")
+        return account
+
+
+@caught_by("US-BC-009", "US-BC-047")
+class UsStreamMissesCancels(StreamRules):
+    """Orders are canceled but the order stream reports nothing."""
+
+    def delivers(self, order: Order, account: UsAccount, markets: set[str]) -> bool:
+        return False
+
+
+@caught_by("US-BC-043", "US-BC-044")
+class UsStreamReportsEveryEchoedId(UsRules):
+    """The stream reports EXECUTION_TYPE_CANCELED for every id a batch names, canceled or not."""
+
+    async def cancel(self, store, account, entries) -> list[Order]:
+        canceled = await super().cancel(store, account, entries)
+        done = {o.id for o in canceled}
+        store.publish([Order(e["orderId"], "us", account.key_id, e["marketSlug"], state=CANCELED)
+                       for e in entries if e["orderId"] not in done])
+        return canceled
+
+
+@caught_by("US-BC-044")
+class UsStreamRepeatsCancels(UsRules):
+    """A batch naming an already-canceled order reports it canceled on the stream again."""
+
+    async def cancel(self, store, account, entries) -> list[Order]:
+        named = {e["orderId"] for e in entries}
+        again = [o for o in store.orders_of(account.key_id) if o.id in named and o.state == CANCELED]
+        store.publish(again)
+        return await super().cancel(store, account, entries)
+
+
+@caught_by("US-BC-045")
+class UsStreamBroadcastsUpdates(StreamRules):
+    """Every subscriber gets the updates of every account's orders."""
+
+    def delivers(self, order: Order, account: UsAccount, markets: set[str]) -> bool:
+        return order.api == "us" and (not markets or order.market_slug in markets)
+
+
+@caught_by("US-BC-045")
+class UsStreamSnapshotOfEveryAccount(StreamRules):
+    """The snapshot lists the open orders of every account."""
+
+    def snapshot(self, store: Store, account: UsAccount, markets: set[str]) -> list[Order]:
+        return [o for o in list(store.orders.values())
+                if o.api == "us" and o.state == OPEN and (not markets or o.market_slug in markets)]
+
+
+@caught_by("US-BC-046")
+class UsStreamSnapshotListsCanceled(StreamRules):
+    """The snapshot lists the account's canceled orders too."""
+
+    def snapshot(self, store: Store, account: UsAccount, markets: set[str]) -> list[Order]:
+        return [o for o in store.orders_of(account.key_id)
+                if o.api == "us" and (not markets or o.market_slug in markets)]
+
+
+@caught_by("US-BC-047")
+class UsStreamIgnoresMarketFilter(StreamRules):
+    """marketSlugs is ignored: every subscription gets every market."""
+
+    def markets(self, requested: list[str]) -> set[str]:
+        return set()
+
+
+@caught_by("US-BC-048")
+class UsStreamOmitsRequestId(StreamRules):
+    """Snapshot and update messages carry no requestId."""
+
+    def tagged(self, message: dict, request_id: str) -> dict:
+        return message
+
+
+@caught_by("US-BC-049")
+class UsStreamIgnoresUnsubscribe(StreamRules):
+    """unsubscribe is accepted and ignored: the subscription keeps getting updates."""
+
+    def unsubscribe(self, subscriptions: dict[str, set[str]], request_id: str) -> None:
+        pass
+
+
+# Input classes and arrangements the strategies now cover (issue 10)
+
+
+@caught_by("US-BC-003", "US-BC-004")
+class UsAcceptsNullMarketSlug(UsRules):
+    """An entry whose marketSlug is null passes request-shape validation."""
+
+    def entry_valid(self, entry: object) -> bool:
+        return super().entry_valid(entry) or (
+            isinstance(entry, dict) and isinstance(entry.get("orderId"), str) and entry.get("marketSlug", 0) is None)
+
+
+@caught_by("US-BC-003", "US-BC-004")
+class UsFlattensNestedEntries(UsRules):
+    """Arrays nested inside orders are flattened into it, so an extra level of nesting goes unnoticed."""
+
+    def entries(self, body: object) -> list[dict]:
+        orders = body.get("orders") if isinstance(body, dict) else None
+        if isinstance(orders, list):
+            body = {**body, "orders": [e for item in orders for e in (item if isinstance(item, list) else [item])]}
+        return super().entries(body)
+
+
+@caught_by("US-BC-002")
+class UsCountsDistinctOrders(UsRules):
+    """The 20-entry limit counts distinct orderIds, so a batch of 21 entries with a repeat is accepted."""
+
+    def entries(self, body: object) -> list[dict]:
+        orders = body.get("orders") if isinstance(body, dict) else None
+        if isinstance(orders, list) and all(self.entry_valid(e) for e in orders):
+            distinct = list({e["orderId"]: e for e in orders}.values())
+            if len(distinct) <= self.batch_bounds[1]:
+                super().entries({"orders": distinct})
+                return Batch(orders)
+        return super().entries(body)
+
+
+@caught_by("US-BC-052")
+class UsCancelsUncancelable(UsRules):
+    """A batch cancels the orders it names even when they cannot be canceled (already matched)."""
+
+    async def cancel(self, store, account, entries) -> list[Order]:
+        for order in store.orders_of(account.key_id):
+            if self.reaches(order, account, entries):
+                order.uncancelable_reason = None
+        return await super().cancel(store, account, entries)
+
+
+@caught_by("US-BC-053")
+class UsAnyMethodCancels(UsRules):
+    """The batched-cancel path cancels whatever the method (GET, PUT, DELETE...)."""
+
+    def accepts_method(self, method: str) -> bool:
+        return True
+
+
+@caught_by("US-BC-055")
+class UsCancelOnlyRefusesCancels(UsRules):
+    """Cancel-only mode refuses batched cancels with 503, like disabled."""
+
+    def refuses_in(self, mode: str) -> bool:
+        return mode != "normal"
+
+
+@caught_by("CLOB-CA-008")
+class ClobSignatureIgnoresBody(ClobRules):
+    """POLY_SIGNATURE is checked over timestamp + method + path only: a body it does not cover is accepted."""
+
+    def signature_matches(self, given, account, timestamp, method, path, body) -> bool:
+        return super().signature_matches(given, account, timestamp, method, path, b"")
+
+
+@caught_by("CLOB-CA-040")
+class ClobCancelAllHonoursBody(ClobRules):
+    """A body on cancel-all narrows it, as on the neighbouring cancel endpoints (orderID, market, a list of ids)."""
+
+    def narrows(self, order: Order, body: bytes) -> bool:
+        try:
+            value = json.loads(body or b"null")
+        except ValueError:
+            return True
+        if isinstance(value, list):
+            return order.id in value
+        if isinstance(value, dict) and {"orderID", "market", "asset_id"} & value.keys():
+            return order.id == value.get("orderID") or order.market_slug == value.get("market")
+        return True
+
+
+@caught_by("CLOB-CA-042")
+class ClobAnyMethodCancels(ClobRules):
+    """/cancel-all cancels whatever the method (GET, POST, PUT, PATCH)."""
+
+    def accepts_method(self, method: str) -> bool:
+        return True
+
 
 
 # --- Live targets: the CLOB's order list (issue 11) ---------------------------

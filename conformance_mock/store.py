@@ -103,6 +103,7 @@ class Store:
                 self.orders[order_id] = order
                 self.by_account.setdefault(account, []).append(order)
                 created.append(order)
+        self.publish(created)
         return created
 
     def orders_of(self, account: str) -> list[Order]:
@@ -132,24 +133,24 @@ class Store:
             for order in canceled:
                 order.state = CANCELED
             stuck = [order for order in chosen if order.state == OPEN and order.uncancelable_reason]
-            listeners = list(self.listeners)
-        self._announce(canceled, listeners)
+        self.publish(canceled)
         return canceled, stuck
+
+    def publish(self, orders: list[Order]) -> None:
+        """Tell every listener (the order streams) about orders just created or canceled, as they are now."""
+        with self.lock:
+            listeners = list(self.listeners)
+        for order in orders:
+            for listener in listeners:
+                listener(order)
 
     def write(self, orders: list[Order], state: str) -> None:
         """Set ``orders`` to ``state`` without looking at their state now (what a server that looked earlier does).
 
-        ``cancel_where`` is the reference: it looks and writes in one step. Writing ``CANCELED`` announces each order.
+        ``cancel_where`` is the reference: it looks and writes in one step. Writing ``CANCELED`` publishes each order.
         """
         with self.lock:
             for order in orders:
                 order.state = state
-            listeners = list(self.listeners)
         if state == CANCELED:
-            self._announce(orders, listeners)
-
-    @staticmethod
-    def _announce(canceled: list[Order], listeners: list[Callable[[Order], None]]) -> None:
-        for order in canceled:
-            for listener in listeners:
-                listener(order)
+            self.publish(orders)

@@ -2,11 +2,13 @@
 
 ``UsRules`` is the reference behaviour of the page, one decision per method (the
 timestamp window, what the signature covers, the batch bounds, which orders a
-cancel reaches, what the echo is, what the stream reports); the handlers only
+cancel reaches, what the echo is); the handlers only
 string them together. Faults (``faults.py``) override one decision each.
 """
 
 from __future__ import annotations
+
+import time
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -14,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance_mock.auth import US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
+from conformance_mock.auth import HTTP_METHODS, US_WINDOW_MS, AuthError, us_signature_valid, us_timestamp_ok
 from conformance_mock.http import error, is_json, parse_json, read_body
 from conformance_mock.store import OPEN, Order, Store, UsAccount
 
@@ -38,6 +40,13 @@ class UsRules:
     batch_bounds = (1, 20)
     """orders: "minItems: 1, maxItems: 20"."""
 
+    clock_offset_ms = 0
+    """How far the server's clock runs from the host's (``conformance-mock --clock-offset``)."""
+
+    def now_ms(self) -> int:
+        """Server time, in milliseconds."""
+        return int(time.time() * 1000) + self.clock_offset_ms
+
     def verifies(self, account: UsAccount, signature: str, timestamp: str, method: str, path: str, url: str) -> bool:
         """X-PM-Signature: "Base64-encoded Ed25519 signature of `timestamp + method + path`"."""
         return us_signature_valid(account.verify_key, signature, timestamp + method + path)
@@ -52,7 +61,7 @@ class UsRules:
         key_id, timestamp, signature = (headers.get(name, "") for name in US_HEADERS)
         if not (key_id and timestamp and signature):
             raise AuthError("missing authentication headers")
-        if not us_timestamp_ok(timestamp, self.timestamp_window_ms):
+        if not us_timestamp_ok(timestamp, self.timestamp_window_ms, self.now_ms()):
             raise AuthError("X-PM-Timestamp must be milliseconds within 30 seconds of server time")
         account = store.us_accounts.get(key_id)
         if account is None:
@@ -61,6 +70,14 @@ class UsRules:
         if signer is None:
             raise AuthError("invalid signature")
         return signer
+
+    def accepts_method(self, method: str) -> bool:
+        """``/v1/orders/batched/cancel`` declares ``post`` only; any other method cancels nothing (405)."""
+        return method == "POST"
+
+    def refuses_in(self, mode: str) -> bool:
+        """Trading modes: "In cancel-only cancels still work"; the US page says nothing of disabled: cancels work."""
+        return False
 
     def parse_body(self, raw: bytes) -> object:
         """The body as JSON; anything else is "400: Bad request - invalid batched cancel request"."""
@@ -103,19 +120,19 @@ class UsRules:
         """GET /v1/orders/open: the caller's orders open now."""
         return [o for o in store.orders_of(account.key_id) if o.api == "us" and o.state == OPEN]
 
-    def reported_on_stream(self, order: Order, account: UsAccount) -> bool:
-        """Whether ``account``'s order stream reports this cancel: its own orders, each time one is canceled."""
-        return order.api == "us" and order.account == account.key_id
-
 
 async def batched_cancel(request: Request) -> Response:
     store: Store = request.app.state.store
     rules: UsRules = request.app.state.us
+    if not rules.accepts_method(request.method):
+        return error(405, "Method Not Allowed")
     raw = await read_body(request)
     try:
         account = rules.authenticate(store, request.headers, request.method, request.url.path, str(request.url))
     except AuthError as failure:
         return error(401, str(failure))
+    if rules.refuses_in(store.modes["us"]):
+        return error(503, "Trading is currently disabled")
     if not is_json(request):
         return error(400, "Content-Type must be application/json")
     entries = rules.entries(rules.parse_body(raw))
@@ -158,6 +175,6 @@ async def open_orders(request: Request) -> Response:
 
 
 routes = [
-    Route("/v1/orders/batched/cancel", batched_cancel, methods=["POST"]),
+    Route("/v1/orders/batched/cancel", batched_cancel, methods=list(HTTP_METHODS)),
     Route("/v1/orders/open", open_orders, methods=["GET"]),
 ]

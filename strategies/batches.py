@@ -1,4 +1,10 @@
-"""Batched-cancel bodies built from CancelOrderListRequest: valid, oversized, empty, and broken."""
+"""Batched-cancel bodies, generated from CancelOrderListRequest: on both sides of each of its constraints.
+
+Every constraint of the request body is declared (``strategies.coverage``) with
+the requirement that judges its cases: an input the schema refuses is a 400
+(US-BC-003; past ``maxItems`` US-BC-002; inside one entry also US-BC-004), one it
+allows must be accepted (US-BC-001), an extra property is reported (US-BC-019).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,65 @@ import uuid
 
 from hypothesis import strategies as st
 
-from strategies.spec import batch_key, batch_limits, entry_fields
+from conformance.target import US_PATH
+from strategies.constraints import INSIDE, OPEN, OUTSIDE, Case, random_cases, sample, schema_cases
+from strategies.coverage import covers, pointer
+from strategies.spec import batch_key, batch_limits, document, entry_fields
 
 MIN_ENTRIES, MAX_ENTRIES = batch_limits()
+
+REQUEST_BODY = pointer("paths", US_PATH, "post", "requestBody")
+_request = document("us")["paths"][US_PATH]["post"]["requestBody"]
+(MEDIA_TYPE,) = _request["content"]
+SCHEMA_AT = f"{REQUEST_BODY}/content/{MEDIA_TYPE.replace('/', '~1')}/schema"
+_schema = _request["content"][MEDIA_TYPE]["schema"]
+
+BOUNDARY: list[Case] = list(schema_cases("us", _schema, SCHEMA_AT))
+"""The boundary cases of every constraint of the request body, in schema order."""
+
+
+def judged_by(case: Case) -> tuple[str, ...]:
+    """The requirements that judge a case."""
+    if case.side == OPEN:
+        return ("US-BC-019",)
+    if case.side == INSIDE:
+        return ("US-BC-001",)
+    if case.pointer.endswith("/maxItems"):
+        return ("US-BC-002",)
+    return ("US-BC-003", "US-BC-004") if case.in_item else ("US-BC-003",)
+
+
+for _case in BOUNDARY:
+    covers("us", _case.pointer, *judged_by(_case))
+if _request.get("required"):
+    covers("us", f"{REQUEST_BODY}/required", "US-BC-003")  # raw_garbage: no body at all
+covers("us", f"{REQUEST_BODY}/content/{MEDIA_TYPE.replace('/', '~1')}", "US-BC-057")
+
+
+def boundary(side: str, *, rid: str | None = None) -> list[Case]:
+    """The boundary cases on ``side`` (judged by ``rid``, when given)."""
+    return [case for case in BOUNDARY if case.side == side and (rid is None or rid in judged_by(case))]
+
+
+def cases(side: str, *, rid: str | None = None) -> st.SearchStrategy[Case]:
+    """Boundary and drawn cases on ``side`` (judged by ``rid``, when given)."""
+    pinned = boundary(side, rid=rid)
+    drawn = random_cases("us", _schema, SCHEMA_AT,
+                         lambda case: case.side == side and (rid is None or rid in judged_by(case)))
+    return st.one_of(st.sampled_from(pinned), drawn) if pinned else drawn
+
+
+def sample_body() -> dict:
+    """A valid body naming made-up orders (fresh ids: safe to send to any account)."""
+    return sample("us", _schema, SCHEMA_AT)
+
+
+def with_broken_entry(valid: list[dict], case: Case, position: int) -> dict:
+    """``valid`` entries with one more, broken by an in-entry ``case``, at ``position``."""
+    position = min(position, len(valid))
+    filler = sample_body()[batch_key()][0]
+    return case.apply(body(valid[:position] + [filler] + valid[position:]), index=position)
+
 
 # Ids and slugs: plain, unicode, and odd-but-valid strings.
 text_ids = st.one_of(
@@ -40,67 +102,13 @@ def valid_bodies(ids: st.SearchStrategy[str] = unknown_ids) -> st.SearchStrategy
     return entries_of(ids, MIN_ENTRIES, MAX_ENTRIES).map(body)
 
 
-def oversized_bodies(ids: st.SearchStrategy[str] = unknown_ids) -> st.SearchStrategy[dict]:
-    """A body of MAX+1 up to a few hundred otherwise valid entries."""
-    return st.integers(MAX_ENTRIES + 1, 400).flatmap(lambda n: entries_of(ids, n, n)).map(body)
-
-
-# Values of every JSON type but the expected one.
-_JSON_VALUES = {
-    "string": st.text(max_size=10),
-    "integer": st.integers(),
-    "number": st.floats(allow_nan=False, allow_infinity=False),
-    "boolean": st.booleans(),
-    "null": st.none(),
-    "array": st.lists(st.integers(), max_size=2),
-    "object": st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-}
-
-
-def wrong_type(expected: str) -> st.SearchStrategy[object]:
-    return st.one_of(*(strategy for name, strategy in _JSON_VALUES.items() if name != expected))
-
-
-def broken_entries() -> st.SearchStrategy[object]:
-    """An entry that fails request-shape validation: a required field missing or mistyped, or not an object."""
-    fields = entry_fields()
-
-    def without(name: str) -> st.SearchStrategy[dict]:
-        return st.builds(entry, text_ids, slugs).map(lambda e: {k: v for k, v in e.items() if k != name})
-
-    def mistyped(name: str) -> st.SearchStrategy[dict]:
-        return st.tuples(st.builds(entry, text_ids, slugs), wrong_type(fields[name])).map(
-            lambda pair: {**pair[0], name: pair[1]}
-        )
-
-    return st.one_of(
-        *(without(name) for name in fields),
-        *(mistyped(name) for name in fields),
-        wrong_type("object"),
-    )
-
-
-def bodies_with_one_broken_entry(valid: list[dict]) -> st.SearchStrategy[dict]:
-    """``valid`` entries with one broken entry inserted somewhere: the whole batch must be rejected."""
-    return st.tuples(broken_entries(), st.integers(0, len(valid))).map(
-        lambda pair: body(valid[: pair[1]] + [pair[0]] + valid[pair[1] :])
-    )
-
-
 def malformed_bodies() -> st.SearchStrategy[object]:
-    """JSON values that are not a CancelOrderListRequest: empty batch, no ``orders``, wrong top-level types."""
-    key = batch_key()
-    return st.one_of(
-        st.just({key: []}),
-        st.just({}),
-        st.dictionaries(st.text(max_size=8).filter(lambda k: k != key), st.integers(), min_size=1, max_size=3),
-        st.builds(lambda v: {key: v}, wrong_type("array")),
-        wrong_type("object"),
-    )
+    """Bodies the schema refuses, of every kind: each constraint's boundary and drawn cases."""
+    return cases(OUTSIDE).map(lambda case: case.apply(sample_body()))
 
 
 def raw_garbage() -> st.SearchStrategy[bytes]:
-    """Request bytes that are not JSON at all (or not UTF-8)."""
+    """Request bytes that are not JSON at all (or not UTF-8), starting with no body at all."""
     return st.one_of(
         st.just(b""),
         st.just(b"{"),

@@ -69,7 +69,7 @@ def test_two_nights(tmp_path, subtests):
         assert all(requirements.values()), "a testcase without a requirement property"
         failed = {case.get("name") for case in cases if case.find("failure") is not None}
         assert "test_echo_keeps_order_duplicates_and_unknown_ids" in failed
-        assert requirements["test_echo_keeps_order_duplicates_and_unknown_ids"] == {"US-BC-006"}  # its marker
+        assert requirements["test_echo_keeps_order_duplicates_and_unknown_ids"] == {"US-BC-006", "US-BC-001", "US-BC-005"}
 
     with subtests.test("the HTML report is one file with its data inside"):
         if not ALLURE.exists():

@@ -23,7 +23,7 @@ def test_mutated_l2_headers_are_rejected_with_401(clob, kind, data):
     me = ClobSigner(clob.account())
     other = ClobSigner(clob.other_account()) if CLOB_MUTATIONS[kind].needs_other_account else None
     mutation = draw_mutation(CLOB_MUTATIONS, kind, data, me, other)
-    exchange = clob.cancel_all(headers=mutation.headers)
+    exchange = clob.cancel_all(headers=mutation.headers, content=mutation.body)
     require(
         mutation.requirement,
         exchange.status == 401,

@@ -13,7 +13,7 @@ from strategies.layouts import order_layouts
 CONCURRENT_CALLS = 4
 
 
-@pytest.mark.requirement("CLOB-CA-013", "CLOB-CA-014")
+@pytest.mark.requirement("CLOB-CA-013", "CLOB-CA-010", "CLOB-CA-014")
 @given(layout=order_layouts(min_size=1, max_size=6))
 def test_repeated_cancel_all_cancels_nothing_new(clob, layout):
     """"canceled: Array of order IDs that were successfully canceled" — none are left the second time."""
@@ -38,7 +38,7 @@ def test_repeated_cancel_all_cancels_nothing_new(clob, layout):
     )
 
 
-@pytest.mark.requirement("CLOB-CA-013", "CLOB-CA-014")
+@pytest.mark.requirement("CLOB-CA-013", "CLOB-CA-010", "CLOB-CA-014")
 def test_concurrent_cancel_alls_cancel_every_order(clob):
     """Cancel-alls sent at once all succeed and leave every order canceled."""
     me = clob.account()

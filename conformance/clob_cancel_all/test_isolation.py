@@ -9,7 +9,7 @@ from conformance.verdict import require
 from strategies.layouts import order_layouts
 
 
-@pytest.mark.requirement("CLOB-CA-011")
+@pytest.mark.requirement("CLOB-CA-011", "CLOB-CA-010")
 @given(mine=order_layouts(max_size=4), theirs=order_layouts(min_size=1, max_size=4))
 def test_cancel_all_leaves_other_accounts_orders_open(clob, mine, theirs):
     """"Cancels all open orders for the authenticated user" — and no one else's."""

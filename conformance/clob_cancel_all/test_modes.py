@@ -38,7 +38,7 @@ def test_disabled_trading_answers_503(clob):
     require("CLOB-CA-004", exchange.status == 503, expected="503 while trading is disabled", exchange=exchange)
 
 
-@pytest.mark.requirement("CLOB-CA-012")
+@pytest.mark.requirement("CLOB-CA-012", "CLOB-CA-010")
 @given(layout=order_layouts(min_size=1, max_size=6, uncancelable=True))
 def test_uncancelable_orders_are_reported_in_not_canceled(clob, layout):
     """"not_canceled: Map of order IDs that could not be canceled with error messages\""""

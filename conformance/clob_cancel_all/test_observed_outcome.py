@@ -38,7 +38,7 @@ def _listing(ids) -> str:
     return f"{len(ids)} ({', '.join(sorted(ids)[:3])}{', …' if len(ids) > 3 else ''})"
 
 
-@pytest.mark.requirement("CLOB-CA-001")
+@pytest.mark.requirement("CLOB-CA-001", "CLOB-CA-010")
 def test_no_open_order_is_left_but_those_in_not_canceled(observed_cancel_all):
     """"Cancels all open orders for the authenticated user.": afterwards only orders it could not cancel are open."""
     seen = observed_cancel_all
@@ -49,7 +49,7 @@ def test_no_open_order_is_left_but_those_in_not_canceled(observed_cancel_all):
             actual=f"still open, and not in not_canceled: {_listing(left)}", exchange=seen.first)
 
 
-@pytest.mark.requirement("CLOB-CA-002", "CLOB-CA-015")
+@pytest.mark.requirement("CLOB-CA-002", "CLOB-CA-010", "CLOB-CA-015")
 def test_canceled_lists_exactly_the_orders_that_are_gone(observed_cancel_all):
     """"canceled: Array of order IDs that were successfully canceled": every order it canceled, once, and no other."""
     seen = observed_cancel_all
@@ -71,7 +71,7 @@ def test_canceled_lists_exactly_the_orders_that_are_gone(observed_cancel_all):
         inform("CLOB-CA-015", f"canceled listed {len(listed)} orders in {order} the account's list of open orders")
 
 
-@pytest.mark.requirement("CLOB-CA-012")
+@pytest.mark.requirement("CLOB-CA-012", "CLOB-CA-010")
 def test_orders_in_not_canceled_were_open_have_a_reason_and_stay_open(observed_cancel_all):
     """"not_canceled: Map of order IDs that could not be canceled with error messages\""""
     seen = observed_cancel_all
@@ -88,7 +88,7 @@ def test_orders_in_not_canceled_were_open_have_a_reason_and_stay_open(observed_c
             actual="; ".join(f"{what}: {_listing(ids)}" for what, ids in wrong.items() if ids), exchange=seen.first)
 
 
-@pytest.mark.requirement("CLOB-CA-013", "CLOB-CA-014")
+@pytest.mark.requirement("CLOB-CA-013", "CLOB-CA-010", "CLOB-CA-014")
 def test_a_repeated_cancel_all_cancels_and_lists_nothing(observed_cancel_all):
     """"canceled: Array of order IDs that were successfully canceled" — none are left the second time."""
     seen = observed_cancel_all
@@ -105,7 +105,7 @@ def test_a_repeated_cancel_all_cancels_and_lists_nothing(observed_cancel_all):
     inform("CLOB-CA-014", f"a repeated cancel-all listed {len(relisted)} of {len(gone)} already-canceled orders under not_canceled")
 
 
-@pytest.mark.requirement("CLOB-CA-011")
+@pytest.mark.requirement("CLOB-CA-011", "CLOB-CA-010")
 def test_the_other_accounts_open_orders_are_untouched(clob, observed_cancel_all):
     """"Cancels all open orders for the authenticated user" — and no one else's."""
     clob.second_account_available()

@@ -9,7 +9,7 @@ from conformance.verdict import inform, require
 from strategies.layouts import order_layouts
 
 
-@pytest.mark.requirement("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-015")
+@pytest.mark.requirement("CLOB-CA-001", "CLOB-CA-002", "CLOB-CA-010", "CLOB-CA-015")
 @given(layout=order_layouts(max_size=8))
 @example(layout=[{"marketSlug": "market-alpha"}] * 6)
 def test_cancel_all_cancels_and_lists_every_open_order(clob, layout):

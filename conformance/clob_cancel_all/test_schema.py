@@ -32,7 +32,7 @@ def _case(headers):
     return specs.load("clob")[CLOB_PATH]["DELETE"].Case(headers=headers)
 
 
-@pytest.mark.requirement("CLOB-CA-010")
+@pytest.mark.requirement("CLOB-CA-010", "CLOB-CA-005")
 def test_401_answer_is_an_error_response(clob):
     """"401: Unauthorized - Invalid API key or authentication failed" with an ErrorResponse."""
     case = _case({"POLY_API_KEY": "not-a-key"})
@@ -41,7 +41,7 @@ def test_401_answer_is_an_error_response(clob):
     specs.validate("CLOB-CA-010", case, exchange)
 
 
-@pytest.mark.requirement("CLOB-CA-010")
+@pytest.mark.requirement("CLOB-CA-010", "CLOB-CA-004")
 def test_503_answer_is_an_error_response(clob):
     """"503: Service unavailable - Trading disabled" with an ErrorResponse."""
     signer = ClobSigner(clob.account())

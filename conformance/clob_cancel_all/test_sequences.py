@@ -181,7 +181,7 @@ class ClobSequences(RuleBasedStateMachine):
                 self.control.set_trading_mode("clob", "normal")
 
 
-@pytest.mark.requirement("CLOB-CA-020", "CLOB-CA-021", "CLOB-CA-022")
+@pytest.mark.requirement("CLOB-CA-020", "CLOB-CA-021", "CLOB-CA-022", "CLOB-CA-010")
 def test_random_sequences_keep_every_promise(clob):
     """"Cancels all open orders for the authenticated user. Works even in cancel-only mode." — at every step."""
     clob.arranged()

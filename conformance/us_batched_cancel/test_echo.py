@@ -16,7 +16,16 @@ def _require_echo(exchange, ids):
     require("US-BC-006", echoed == ids, expected=f"canceledOrderIds == {ids[:8]}", exchange=exchange)
 
 
-@pytest.mark.requirement("US-BC-006")
+@pytest.mark.requirement("US-BC-006", "US-BC-001", "US-BC-005")
+def test_echo_of_made_up_ids_keeps_their_order_and_duplicates(us):
+    """"Echo of the input, not a confirmation" — also of ids no order has: safe on any account, no opt-in needed."""
+    low, high = sorted([fresh_unknown_id(), fresh_unknown_id()])
+    ids = [high, low, high]  # not sorted, one repeated
+    exchange = us.batch_cancel(body([entry(i, "no-such-market") for i in ids]), signer=UsSigner(us.account()))
+    _require_echo(exchange, ids)
+
+
+@pytest.mark.requirement("US-BC-006", "US-BC-001", "US-BC-005")
 @pytest.mark.orders(2)
 def test_echo_keeps_order_duplicates_and_unknown_ids(us):
     """"Order IDs submitted for cancellation, in request order. Echo of the input, not a confirmation.\""""
@@ -27,7 +36,7 @@ def test_echo_keeps_order_duplicates_and_unknown_ids(us):
     _require_echo(exchange, ids)
 
 
-@pytest.mark.requirement("US-BC-006")
+@pytest.mark.requirement("US-BC-006", "US-BC-001", "US-BC-005")
 @pytest.mark.orders(2)
 @given(data=st.data())
 def test_echo_is_the_request_ids_for_any_batch(us, data):

@@ -25,7 +25,7 @@ def _judge_repeat(us, me, exchanges, batch_ids, named, unnamed):
             actual=f"wrong state: {wrong[:5]}", exchange=exchanges[-1])
 
 
-@pytest.mark.requirement("US-BC-016")
+@pytest.mark.requirement("US-BC-016", "US-BC-005", "US-BC-006")
 @pytest.mark.orders(4, cancels=2)
 @given(layout=order_layouts(min_size=2, max_size=6))
 def test_the_same_batch_twice_answers_the_same(us, layout):
@@ -40,7 +40,7 @@ def test_the_same_batch_twice_answers_the_same(us, layout):
     _judge_repeat(us, me, exchanges, ids, ids, [o["id"] for o in unnamed])
 
 
-@pytest.mark.requirement("US-BC-016")
+@pytest.mark.requirement("US-BC-016", "US-BC-005", "US-BC-006")
 @pytest.mark.orders(4, cancels=2)
 def test_concurrent_copies_of_a_batch_answer_the_same(us):
     """Copies of one batch sent at once all succeed with the same echo."""

@@ -26,10 +26,11 @@ from conformance.live import UnreadableOrders, us_open_orders
 from conformance.results import echo_of
 from conformance.sequence import Journal, at_once, plain, run_machine
 from conformance.signing import UsSigner
-from conformance.stream import OrderStream, StreamRefused, order_stream
+from conformance.stream import CANCELED, OrderStream, Streams, StreamUnavailable, stream_headers
 from conformance.target import UsTarget
 from conformance.verdict import require
-from strategies.batches import MAX_ENTRIES, body, broken_entries, entry
+from strategies.batches import MAX_ENTRIES, body, cases, entry, with_broken_entry
+from strategies.constraints import OUTSIDE
 from strategies.layouts import MARKETS, order_layouts
 
 ACCOUNTS = "ab"
@@ -125,8 +126,8 @@ class UsSequences(RuleBasedStateMachine):
         self.model, self.journal = UsModel(), Journal()
         self.accounts = [us.account() for _ in ACCOUNTS]
         self.signers = [UsSigner(account) for account in self.accounts]
-        self.reported: list[Counter[str]] = [Counter() for _ in ACCOUNTS]
         self.closing = ExitStack()
+        self.connections = self.closing.enter_context(Streams(us))
         try:
             with self.journal.step("open the order stream of each account and subscribe"):
                 self.streams = [self._subscribe(signer) for signer in self.signers]
@@ -137,12 +138,16 @@ class UsSequences(RuleBasedStateMachine):
 
     def _subscribe(self, signer: UsSigner) -> OrderStream:
         try:
-            stream = self.closing.enter_context(order_stream(self.us, signer))
-        except StreamRefused as refused:
+            stream = self.connections.open(stream_headers(signer))
+        except StreamUnavailable as refused:
             require("US-BC-032", False, expected="the order stream accepts a correctly signed handshake",
                     actual=str(refused))
-        stream.subscribe(STREAM_WAIT)
+        stream.subscribe()
         return stream
+
+    def _reported(self, who: int) -> Counter[str]:
+        """The cancels ``who``'s stream reported so far, each with how many times."""
+        return Counter(e.order_id for e in self.streams[who].updates() if e.type == CANCELED)
 
     def _listed_open(self, who: int) -> set[str]:
         """``GET /v1/orders/open`` as ``who``: the ids it lists."""
@@ -192,17 +197,16 @@ class UsSequences(RuleBasedStateMachine):
             named |= {e["orderId"] for e in entries}
         self._outcomes(who, canceled, named)
 
-    @rule(who=accounts, chosen=st.lists(picks, max_size=8), broken=plain(broken_entries()), at=st.integers(0, 8))
-    def cancel_batch_with_a_broken_entry(self, who: int, chosen: list, broken: object, at: int) -> None:
+    @rule(who=accounts, chosen=st.lists(picks, max_size=8), broken=cases(OUTSIDE, rid="US-BC-004"), at=st.integers(0, 8))
+    def cancel_batch_with_a_broken_entry(self, who: int, chosen: list, broken, at: int) -> None:
         entries = self.model.entries(who, chosen)
         at = min(at, len(entries))
-        entries.insert(at, broken)
-        self._send_rejected(who, entries, f"with entry {at} broken: {broken!r}"[:200])
+        self._send_rejected(who, with_broken_entry(entries, broken, at), entries, f"with entry {at} broken: {broken.what}"[:200])
 
     @rule(who=accounts, extra=st.integers(1, 5))
     def cancel_oversized_batch(self, who: int, extra: int) -> None:
         entries = self.model.entries(who, [("open", n) for n in range(MAX_ENTRIES + extra)])
-        self._send_rejected(who, entries, f"of {len(entries)} entries")
+        self._send_rejected(who, body(entries), entries, f"of {len(entries)} entries")
 
     @rule(who=accounts, layout=layouts, count=st.integers(2, 4), shared=st.booleans())
     def overlapping_batches(self, who: int, layout: list[dict], count: int, shared: bool) -> None:
@@ -236,10 +240,11 @@ class UsSequences(RuleBasedStateMachine):
             self._judge_answer(exchange, ids)
         return canceled
 
-    def _send_rejected(self, who: int, entries: list[object], what: str) -> None:
+    def _send_rejected(self, who: int, batch: dict, entries: list[dict], what: str) -> None:
+        """A batch the schema refuses (``entries``: its valid ones), judged: 400, and nothing changes."""
         with self.journal.step(f"POST /v1/orders/batched/cancel as {ACCOUNTS[who]}, {what}"):
             self.journal.detail("model: 400, nothing changes")
-            exchange = self.us.batch_cancel(body(entries), signer=self.signers[who])
+            exchange = self.us.batch_cancel(batch, signer=self.signers[who])
             self.journal.detail(f"answer: {exchange.status} {exchange.response.text[:200]}")
             require("US-BC-030", exchange.status == 400, expected="400 for a batch that breaks CancelOrderListRequest",
                     exchange=exchange)
@@ -275,12 +280,10 @@ class UsSequences(RuleBasedStateMachine):
     def _judge_stream(self, who: int, canceled: set[str], settle: float) -> None:
         """Every cancel of this step reported on the caller's stream (and, ``settle`` s later, nothing more);
         nothing reported twice or wrongly."""
-        stream = self.streams[who]
-        self.reported[who].update(stream.canceled_updates(canceled, STREAM_WAIT))
+        self.streams[who].wait_for_cancels(canceled, STREAM_WAIT)
         if settle:
             time.sleep(settle)
-            self.reported[who].update(stream.canceled_updates(set(), 0))
-        missing = canceled - set(self.reported[who])
+        missing = canceled - set(self._reported(who))
         require("US-BC-032", not missing,
                 expected=f"an EXECUTION_TYPE_CANCELED update on {ACCOUNTS[who]}'s stream for each of "
                          f"{self.model.names(canceled)} within {STREAM_WAIT:.0f} s",
@@ -288,10 +291,11 @@ class UsSequences(RuleBasedStateMachine):
         self._judge_reports(who)
 
     def _judge_reports(self, who: int) -> None:
-        wrong = [f"{self.model.name(oid)} reported canceled {count} times" for oid, count in self.reported[who].items()
+        reported = self._reported(who)
+        wrong = [f"{self.model.name(oid)} reported canceled {count} times" for oid, count in reported.items()
                  if count > 1]
         wrong += [f"{self.model.name(oid)} reported canceled, the model says it is not a canceled order of "
-                  f"{ACCOUNTS[who]}" for oid in self.reported[who] if oid not in self.model.of(who, "canceled")]
+                  f"{ACCOUNTS[who]}" for oid in reported if oid not in self.model.of(who, "canceled")]
         require("US-BC-032", not wrong, expected=f"{ACCOUNTS[who]}'s stream reports each cancel of its orders once",
                 actual="; ".join(wrong))
 
@@ -309,8 +313,7 @@ class UsSequences(RuleBasedStateMachine):
     @invariant()
     def streams_report_only_cancels_of_the_model(self) -> None:
         with self.journal.judging():
-            for who, stream in enumerate(self.streams):
-                self.reported[who].update(stream.canceled_updates(set(), 0))
+            for who in range(len(self.streams)):
                 self._judge_reports(who)
 
     def teardown(self) -> None:
@@ -320,12 +323,11 @@ class UsSequences(RuleBasedStateMachine):
             time.sleep(LATE_UPDATES)
             with self.journal.step("at the end: the orders of every account, the last updates of the streams"):
                 self._judge_states(range(len(ACCOUNTS)))
-                for who, stream in enumerate(self.streams):
-                    self.reported[who].update(stream.canceled_updates(set(), 0))
+                for who in range(len(self.streams)):
                     self._judge_reports(who)
 
 
-@pytest.mark.requirement("US-BC-030", "US-BC-031", "US-BC-032")
+@pytest.mark.requirement("US-BC-030", "US-BC-031", "US-BC-032", "US-BC-005", "US-BC-006")
 def test_random_sequences_keep_every_promise(us):
     """"Cancel up to 20 orders in a single request ... observe actual outcomes on the order stream." — at every step."""
     us.arranged()

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import httpx
 import pytest
 from eth_account import Account
 from polymarket_us import PolymarketUS
@@ -10,6 +11,7 @@ from py_clob_client.client import ClobClient
 from py_clob_client.clob_types import ApiCreds, OpenOrderParams
 from py_clob_client.exceptions import PolyApiException
 
+from conformance.bundled_mock import BundledMock
 from tests.conftest import add_orders, live_mock, mint, new_account, orders_in_markets, states
 
 OPEN_ORDER_FIELDS = {"id", "status", "owner", "maker_address", "market", "asset_id", "side", "original_size",
@@ -39,18 +41,20 @@ def test_polymarket_us_with_a_wrong_key_is_refused(control, mock_url, us_account
         client.orders.list()
 
 
-def test_polymarket_us_private_websocket_sees_snapshot_and_cancels(control, mock_url, us_account):
-    orders = add_orders(control, "us", us_account["keyId"], [{"marketSlug": "m1"}, {"marketSlug": "m1"}])
-    client = PolymarketUS(key_id=us_account["keyId"], secret_key=us_account["secretKey"], api_base_url=mock_url)
+def _watch_cancels_with_the_official_client(control, url, account):
+    orders = add_orders(control, "us", account["keyId"], [{"marketSlug": "m1"}, {"marketSlug": "m1"}])
+    client = PolymarketUS(key_id=account["keyId"], secret_key=account["secretKey"], api_base_url=url)
 
     async def run():
         snapshot, updates = asyncio.Event(), []
         done = asyncio.Event()
         stream = client.ws.private()
-        stream.on("order_snapshot", lambda message: snapshot.set())
+        stream.on("order_snapshot", lambda message: message["orderSubscriptionSnapshot"]["eof"] and snapshot.set())
 
         def on_update(message):
-            updates.append(message["orderSubscriptionUpdate"]["execution"])
+            execution = message["orderSubscriptionUpdate"]["execution"]
+            if execution["type"] == "EXECUTION_TYPE_CANCELED":
+                updates.append(execution)
             if len(updates) == 2:
                 done.set()
 
@@ -66,8 +70,17 @@ def test_polymarket_us_private_websocket_sees_snapshot_and_cancels(control, mock
         return updates
 
     updates = asyncio.run(run())
-    assert {u["type"] for u in updates} == {"EXECUTION_TYPE_CANCELED"}
     assert {u["order"]["id"] for u in updates} == {o["id"] for o in orders}
+
+
+def test_polymarket_us_private_websocket_sees_snapshot_and_cancels(control, mock_url, us_account):
+    _watch_cancels_with_the_official_client(control, mock_url, us_account)
+
+
+def test_polymarket_us_private_websocket_on_a_busy_stream():
+    """Split snapshots, heartbeats, NEW updates, late updates: the official client reads them all."""
+    with BundledMock(options=["--stream-style", "busy"]) as mock, httpx.Client(base_url=mock.url) as control:
+        _watch_cancels_with_the_official_client(control, mock.url, mint(control, "us"))
 
 
 def _clob_client(url, wallet, account, secret=None):

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.bundled_mock import BundledMock
 from conformance_mock.faults import FAULTS
@@ -16,6 +17,14 @@ def test_an_unknown_fault_is_refused_in_one_line():
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "invalid choice: 'nope'" in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("option", [["--rate-limit", "0"], ["--latency", "-1"], ["--burst", "0"]])
+def test_a_wire_option_out_of_range_is_refused_in_one_line(option):
+    done = subprocess.run([sys.executable, "-m", "conformance_mock", *option], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert option[0] in done.stderr.splitlines()[-1]
 
 
 def test_help_lists_every_fault():

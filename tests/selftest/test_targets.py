@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from conformance.bundled_mock import BundledMock
 from tests.conftest import SUITE, accounts_env, live_mock, new_account, orders_in_markets
 
@@ -26,10 +28,11 @@ def test_a_url_that_is_not_a_url_is_one_line():
     assert "--clob-url 'clob.example' is not an http(s) URL" in one_line_error(done)
 
 
-def test_a_rate_limit_that_is_not_positive_is_one_line():
-    done = run(["--rate-limit", "0"])
+@pytest.mark.parametrize("option", ["--rate-limit", "--request-timeout"])
+def test_a_rate_or_timeout_that_is_not_positive_is_one_line(option):
+    done = run([option, "0"])
     assert done.returncode == 4
-    assert "--rate-limit must be a positive number" in one_line_error(done)
+    assert f"{option} must be a positive number" in one_line_error(done)
 
 
 def test_an_unreachable_target_is_one_line(tmp_path):
