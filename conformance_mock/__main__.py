@@ -60,13 +60,15 @@ def main(argv: list[str] | None = None) -> None:
     wire.add_argument("--burst", type=int, metavar="N", help="the bucket's size (default: one second's worth)")
     wire.add_argument("--clock-offset", type=float, default=0.0, metavar="S",
                       help="run the mock's clock S seconds ahead of the host's (negative: behind): Date and the US window")
+    wire.add_argument("--no-date", action="store_true",
+                      help="answer without a Date header (a server without a clock may): the suite cannot read its clock")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
     if args.orders_page_size < 1:
         parser.error("--orders-page-size must be 1 or more")
     if args.burst is not None and args.burst < 1:
         parser.error("--burst must be 1 or more")
-    wire = Wire(args.latency, args.rate_limit, args.burst, args.clock_offset)
+    wire = Wire(args.latency, args.rate_limit, args.burst, args.clock_offset, date=not args.no_date)
     try:
         app = create_app(args.fault, control_plane=not args.no_control_plane, accounts=args.accounts,
                          orders_page_size=args.orders_page_size, stream_style=args.stream_style, wire=wire)

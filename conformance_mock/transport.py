@@ -6,7 +6,8 @@ all on the two public APIs (the control plane answers at once):
 - latency: every answer waits this long;
 - a token bucket per API: past it, ``429`` with ``Retry-After`` (whole seconds, RFC 9110 §10.2.3);
 - a clock offset: the mock's clock (its ``Date`` header and the US timestamp window) runs this far
-  from the host's. uvicorn must not add its own ``Date`` (``date_header=False``).
+  from the host's. uvicorn must not add its own ``Date`` (``date_header=False``);
+- no ``Date`` at all, as RFC 9110 §6.6.1 allows a server without a reliable clock.
 
 And what a fault asks for by raising (faults.py, transport section):
 
@@ -47,6 +48,7 @@ class Wire:
     rate_limit: float | None = None  # requests per second per API
     burst: int | None = None  # the bucket's size (default: one second's worth)
     clock_offset: float = 0.0  # seconds the mock's clock runs ahead of the host's (negative: behind)
+    date: bool = True  # send a Date header
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -109,7 +111,8 @@ class Transport:
         async def send_dated(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                headers.append((b"date", email.utils.formatdate(self.wire.now(), usegmt=True).encode()))
+                if self.wire.date:
+                    headers.append((b"date", email.utils.formatdate(self.wire.now(), usegmt=True).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

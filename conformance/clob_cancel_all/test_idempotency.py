@@ -42,7 +42,7 @@ def test_repeated_cancel_all_cancels_nothing_new(clob, layout):
 def test_concurrent_cancel_alls_cancel_every_order(clob):
     """Cancel-alls sent at once all succeed and leave every order canceled."""
     me = clob.account()
-    ids = clob.add_orders(me, [{} for _ in range(12)])
+    clob.add_orders(me, [{} for _ in range(12)])
     signer = ClobSigner(me)
     with ThreadPoolExecutor(CONCURRENT_CALLS) as pool:
         exchanges = list(pool.map(lambda _: clob.cancel_all(signer), range(CONCURRENT_CALLS)))

@@ -14,7 +14,7 @@ from strategies.layouts import order_layouts
 def test_cancel_all_works_in_cancel_only_mode(clob, layout):
     """"Works even in cancel-only mode.\""""
     me = clob.account()
-    ids = clob.add_orders(me, layout)
+    clob.add_orders(me, layout)
     with clob.trading_mode("cancel-only"):
         exchange = clob.cancel_all(ClobSigner(me))
     require("CLOB-CA-003", exchange.status == 200, expected="200 in cancel-only mode", exchange=exchange)

@@ -82,7 +82,8 @@ def test_the_preflight_prints_the_plan_and_cancels_nothing(tmp_path):
     assert done.stdout.startswith("live plan (preflight: nothing is canceled, with --allow-live-cancel):")
     assert "account: credentials accepted; 30 open orders (live-alpha 10, live-beta 10, live-gamma 10)" in done.stdout
     assert "preflight: nothing was canceled; a run with these options would" in done.stdout
-    assert "clob: skip CLOB-CA-003, -004, -017, -040, -041, -042, -043: needs arranged state" in done.stdout
+    assert "clob: skip CLOB-CA-003, -004, -017, -020, -021, -022, -040, -041, -042, -043: needs arranged state" in done.stdout
+    assert "us: skip US-BC-030, -031, -032, -055, -056: needs arranged state" in done.stdout  # the sequences too
     judged = next(line for line in done.stdout.splitlines() if line.startswith("  us: judge "))
     assert all(rid.removeprefix("US-BC") in judged for rid in ORDER_USING_US), judged
     assert not (tmp_path / "verdicts.json").exists()

@@ -35,6 +35,17 @@ def test_a_server_4_seconds_behind_passes_the_window_and_a_20_second_window_stil
     assert failing(narrow) == {"US-BC-012"}, {rid: narrow[rid]["failures"] for rid in failing(narrow)}
 
 
+def test_a_server_without_a_date_header_passes_with_the_window_unjudged(tmp_path):
+    """RFC 9110 lets a server without a clock leave out Date: then the window, REST and handshake, is not judged."""
+    run = run_suite(tmp_path, mock_options=["--no-date"], marker="us and (auth or stream)", args=["-k", "mutated or timestamp"])
+    table = run.table
+    assert failing(table) == set(), {rid: table[rid]["failures"] for rid in failing(table)}
+    for rid in ("US-BC-012", "US-BC-042"):  # the window's cases skip, the rest of the matrix is judged
+        assert table[rid]["verdict"] == "pass", table[rid]
+        assert "the 30 s window is judged on the server's clock, which is unknown" in table[rid]["details"][0]
+    readable(run)
+
+
 def test_a_terminated_run_writes_the_verdicts_so_far(tmp_path):
     """A CI job's timeout sends SIGTERM: what was judged is written, the rest reads `not run`."""
     verdicts = tmp_path / "verdicts.json"
