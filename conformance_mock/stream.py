@@ -144,16 +144,18 @@ class Connection:
         task.add_done_callback(self._tasks.discard)
 
     def _listener(self, order: Order) -> None:
-        """Called by the store, from any thread, with an order just created or canceled."""
+        """Called by the store, from any thread, with an order just created or canceled: routed to the
+        subscriptions open now, as the order is now (every connection hears every order: most route none)."""
         if order.state == OPEN and not self.style.announces_new:
             return
-        update = _update(order)  # as the order is now
-        self._loop.call_soon_threadsafe(self._route, order, update)
+        routes = [request_id for request_id, markets in list(self.subscriptions.items())
+                  if self.rules.delivers(order, self.account, markets)]
+        if routes:
+            self._loop.call_soon_threadsafe(self._route, routes, _update(order))
 
-    def _route(self, order: Order, update: dict) -> None:
-        for request_id, markets in list(self.subscriptions.items()):
-            if self.rules.delivers(order, self.account, markets):
-                self._spawn(self._deliver(self.rules.tagged(update, request_id)))
+    def _route(self, routes: list[str], update: dict) -> None:
+        for request_id in routes:
+            self._spawn(self._deliver(self.rules.tagged(update, request_id)))
 
     async def _deliver(self, message: dict) -> None:
         low, high = self.style.delay_seconds

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import math
 import socket
 import struct
@@ -52,6 +53,11 @@ class Wire:
 
     def now(self) -> float:
         return time.time() + self.clock_offset
+
+    @functools.lru_cache(maxsize=2)
+    def date_header(self, second: int) -> bytes:
+        """The ``Date`` header for a whole second of the mock's clock (formatted once per second)."""
+        return email.utils.formatdate(second, usegmt=True).encode()
 
 
 @dataclass
@@ -112,7 +118,7 @@ class Transport:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
                 if self.wire.date:
-                    headers.append((b"date", email.utils.formatdate(self.wire.now(), usegmt=True).encode()))
+                    headers.append((b"date", self.wire.date_header(int(self.wire.now()))))
                 message = {**message, "headers": headers}
             await send(message)
 
