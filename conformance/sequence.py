@@ -1,4 +1,4 @@
-"""What the model-based checks share: their depth per profile, requests sent at once, and the journal.
+"""What the model-based checks share: their depth per profile, and the journal.
 
 A machine (hypothesis' ``RuleBasedStateMachine``) keeps a small model of what the
 pages promise, drives the target through random sequences of requests, and judges
@@ -11,9 +11,7 @@ the model expected.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -65,18 +63,6 @@ def run_machine(factory: Callable[[], RuleBasedStateMachine]) -> None:
             raise
         failure.add_note("This sequence failed once, but not when hypothesis ran it again: the outcome depends on timing.")
         raise failure from flaky
-
-
-def at_once(calls: list[Callable[[], T]]) -> list[T]:
-    """Run ``calls`` in threads released together, so that their requests overlap on the server."""
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], T]) -> T:
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 class Journal:

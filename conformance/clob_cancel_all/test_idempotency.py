@@ -1,10 +1,9 @@
 """Cancel-all repeated, in sequence and at once."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from hypothesis import given
 
+from conformance.exchange import at_once
 from conformance.results import cancel_result
 from conformance.signing import ClobSigner
 from conformance.verdict import inform, require
@@ -44,8 +43,7 @@ def test_concurrent_cancel_alls_cancel_every_order(clob):
     me = clob.account()
     clob.add_orders(me, [{} for _ in range(12)])
     signer = ClobSigner(me)
-    with ThreadPoolExecutor(CONCURRENT_CALLS) as pool:
-        exchanges = list(pool.map(lambda _: clob.cancel_all(signer), range(CONCURRENT_CALLS)))
+    exchanges = at_once([lambda: clob.cancel_all(signer)] * CONCURRENT_CALLS)
     for exchange in exchanges:
         require("CLOB-CA-013", exchange.status == 200, expected="200 for each concurrent cancel-all", exchange=exchange)
     open_ids = [oid for oid, state in clob.states(me).items() if state != "canceled"]

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from conformance.exchange import Exchange
+from conformance.exchange import Exchange, at_once
 from conformance.results import cancel_result
-from conformance.sequence import Journal, at_once, plain, run_machine
+from conformance.sequence import Journal, plain, run_machine
 from conformance.signing import ClobSigner
 from conformance.target import ClobTarget
 from conformance.verdict import require

@@ -1,10 +1,9 @@
 """The same batch again, in sequence and at once: the same echo, no error, no new state change."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from hypothesis import given
 
+from conformance.exchange import at_once
 from conformance.results import echo_of
 from conformance.signing import UsSigner
 from conformance.verdict import require
@@ -49,7 +48,6 @@ def test_concurrent_copies_of_a_batch_answer_the_same(us):
     named, unnamed = orders[:-2], orders[-2:]
     batch = body([entry(o["id"], o["marketSlug"]) for o in named])
     signer = UsSigner(me)
-    with ThreadPoolExecutor(CONCURRENT_CALLS) as pool:
-        exchanges = list(pool.map(lambda _: us.batch_cancel(batch, signer=signer), range(CONCURRENT_CALLS)))
+    exchanges = at_once([lambda: us.batch_cancel(batch, signer=signer)] * CONCURRENT_CALLS)
     ids = [o["id"] for o in named]
     _judge_repeat(us, me, exchanges, ids, ids, [o["id"] for o in unnamed])

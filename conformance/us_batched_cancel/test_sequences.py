@@ -21,10 +21,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from conformance.exchange import Exchange
+from conformance.exchange import Exchange, at_once
 from conformance.live import UnreadableOrders, us_open_orders
 from conformance.results import echo_of
-from conformance.sequence import Journal, at_once, plain, run_machine
+from conformance.sequence import Journal, plain, run_machine
 from conformance.signing import UsSigner
 from conformance.stream import CANCELED, OrderStream, Streams, StreamUnavailable, stream_headers
 from conformance.target import UsTarget
