@@ -134,13 +134,15 @@ def test_fault_is_caught_by_exactly_its_requirements(tmp_path, fault):
 def test_fault_is_caught_in_a_live_run(tmp_path, fault):
     """The auth and schema checks send the same requests in both modes: the live run leaves them out."""
     api = fault.split("-")[0]
-    accounts = live_accounts()
-    verdicts = tmp_path / "verdicts.json"
+    accounts, verdicts = live_accounts(), tmp_path / "verdicts.json"
+    env = accounts_env(accounts)
     with live_mock(tmp_path, accounts, [fault]) as mock:
         command = [*SUITE, "--clob-url", mock.url, "--us-url", mock.url, "--rate-limit", "1000", "--allow-live-cancel",
                    "-m", f"{api} and not auth and not schema", "--verdicts", str(verdicts)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                              env={**os.environ, **accounts_env(accounts)})
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, **env})
     assert verdicts.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     table = {rid: e for rid, e in json.loads(verdicts.read_text())["requirements"].items() if e["api"] == api}
     assert failing(table) == FAULTS[fault].caught_live, {rid: table[rid]["failures"][:2] for rid in failing(table)}
+    shown = done.stdout + done.stderr + verdicts.read_text()  # failures on a real account show their requests
+    for name, value in env.items():
+        assert "SECRET" not in name and "PASSPHRASE" not in name or value not in shown, f"{name} leaked"
